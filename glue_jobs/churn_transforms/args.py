@@ -1,0 +1,54 @@
+"""Glue-style ``--key value`` argument parsing.
+
+On AWS Glue ``awsglue.utils.getResolvedOptions`` is used. Locally (spark-submit,
+tests) a parser with the same semantics is used: every *required* name must be
+present, unknown arguments (Glue adds ``--JOB_ID``, ``--TempDir``...) are ignored,
+and optional names are resolved only when present (the usual Glue idiom).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from churn_transforms.errors import InputError
+
+
+def _local_resolved_options(argv: list[str], names: list[str]) -> dict[str, str]:
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    for name in names:
+        parser.add_argument(f"--{name}", required=True)
+    try:
+        known, _ = parser.parse_known_args(argv[1:])
+    except SystemExit:  # argparse already printed why; turn it into our one-liner
+        missing = [n for n in names if not _present(argv, n)]
+        raise InputError(
+            f"missing job argument(s): {', '.join('--' + m for m in missing)}"
+        ) from None
+    return vars(known)
+
+
+def _present(argv: list[str], name: str) -> bool:
+    flag = f"--{name}"
+    return any(a == flag or a.startswith(flag + "=") for a in argv)
+
+
+def resolve_args(argv: list[str], required: list[str], optional: dict[str, str] | None = None):
+    """Resolve ``required`` names plus ``optional`` ones (name -> default) from ``argv``."""
+    optional = optional or {}
+    names = list(required) + [n for n in optional if _present(argv, n)]
+    try:  # pragma: no cover - only importable on AWS Glue
+        from awsglue.utils import getResolvedOptions
+    except ImportError:
+        resolved = _local_resolved_options(argv, names)
+    else:  # pragma: no cover
+        resolved = getResolvedOptions(argv, names)
+    return {**optional, **resolved}
+
+
+def parse_run_date(value: str) -> dt.date:
+    """``--run_date`` must be an ISO date; every relative date in a job derives from it."""
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InputError(f"--run_date must be YYYY-MM-DD, got {value!r}") from None
