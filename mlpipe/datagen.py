@@ -1,0 +1,240 @@
+"""Dirty customer-churn CSV generator (fixed seed, configurable defect rates).
+
+Used by tests, the demo and benchmarks; scales from 10 rows to 10 M (written in
+chunks, numpy for the bulk, Python only for the rows that get a defect).
+Defects are applied per row with the given probability; a row may get several.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+HEADER = "CustomerID,Name,Age,Gender,Country,SignupDate,LastPurchaseDate,TotalPurchases,TotalSpent,Churned"
+
+DEFAULT_RATES: dict[str, float] = {
+    "exact_duplicate": 0.02,
+    "conflicting_duplicate": 0.01,
+    "missing_age": 0.03,
+    "bad_age": 0.01,
+    "bad_customer_id": 0.005,
+    "missing_country": 0.005,
+    "country_variant": 0.05,
+    "gender_variant": 0.05,
+    "bad_signup_date": 0.005,
+    "slash_date": 0.02,
+    "iso_timestamp": 0.01,
+    "missing_last_purchase": 0.02,
+    "bad_last_purchase_date": 0.005,
+    "purchase_before_signup": 0.005,
+    "future_date": 0.005,
+    "bad_total_purchases": 0.005,
+    "bad_total_spent": 0.005,
+    "bad_churned": 0.005,
+    "churned_variant": 0.05,
+    "malformed_row": 0.005,
+    "bad_encoding": 0.003,
+    "quoted_name": 0.01,
+}
+
+FIRST = [
+    "John",
+    "Maria",
+    "Liu",
+    "Sara",
+    "Pedro",
+    "Aisha",
+    "Takeshi",
+    "Anna",
+    "Kofi",
+    "Lara",
+    "Omar",
+    "Chen",
+    "Ines",
+    "Raj",
+    "Olga",
+    "Mateo",
+    "Yuki",
+    "Zara",
+    "Tomás",
+    "Émile",
+]
+LAST = [
+    "Smith",
+    "Garcia",
+    "Wei",
+    "Khan",
+    "Silva",
+    "Ali",
+    "Tanaka",
+    "Müller",
+    "Mensah",
+    "Rossi",
+    "Novak",
+    "Kim",
+    "Costa",
+    "Patel",
+    "Ivanova",
+    "López",
+    "Sato",
+    "Okafor",
+    "Dubois",
+    "Berg",
+]
+COUNTRIES = [
+    "USA",
+    "Canada",
+    "China",
+    "UK",
+    "Brazil",
+    "UAE",
+    "Japan",
+    "Germany",
+    "Ghana",
+    "Italy",
+    "India",
+    "France",
+    "Spain",
+    "Mexico",
+    "Nigeria",
+    "Australia",
+]
+EPOCH = dt.date(2018, 1, 1)
+
+
+@dataclass
+class GenStats:
+    rows: int = 0
+    defects: Counter = field(default_factory=Counter)
+
+
+def _dates(days: np.ndarray) -> list[str]:
+    return np.datetime_as_string(
+        np.datetime64(EPOCH) + days.astype("timedelta64[D]"), unit="D"
+    ).tolist()
+
+
+def _chunk(
+    rng: np.random.Generator, start_id: int, n: int, run_date: dt.date, rates: dict, stats: GenStats
+) -> list[str]:
+    span = (run_date - EPOCH).days
+    ids = (np.arange(n) + start_id).astype(str).tolist()
+    first = rng.integers(0, len(FIRST), n)
+    last = rng.integers(0, len(LAST), n)
+    names = [f"{FIRST[a]} {LAST[b]}" for a, b in zip(first.tolist(), last.tolist(), strict=True)]
+    ages = np.clip(rng.normal(38, 12, n), 18, 90).astype(int).astype(str).tolist()
+    genders = np.where(rng.random(n) < 0.5, "Male", "Female").tolist()
+    countries = np.array(COUNTRIES)[rng.integers(0, len(COUNTRIES), n)].tolist()
+    signup_days = rng.integers(0, span - 30, n)
+    last_days = signup_days + (rng.random(n) * (span - signup_days)).astype(int)
+    signups, lasts = _dates(signup_days), _dates(last_days)
+    purchases_n = rng.integers(0, 40, n)
+    purchases = purchases_n.astype(str).tolist()
+    spent = np.round(purchases_n * rng.gamma(4.0, 25.0, n), 2)
+    spents = [f"{v:.2f}" for v in spent.tolist()]
+    churned = np.where(rng.random(n) < 0.3, "Yes", "No").tolist()
+    cols = [ids, names, ages, genders, countries, signups, lasts, purchases, spents, churned]
+    C = {
+        "id": 0,
+        "name": 1,
+        "age": 2,
+        "gender": 3,
+        "country": 4,
+        "signup": 5,
+        "last": 6,
+        "purchases": 7,
+        "spent": 8,
+        "churned": 9,
+    }
+
+    def pick(kind: str) -> list[int]:
+        idx = np.flatnonzero(rng.random(n) < rates.get(kind, 0.0)).tolist()
+        stats.defects[kind] += len(idx)
+        return idx
+
+    def choose(options: list[str]) -> str:
+        return options[int(rng.integers(0, len(options)))]
+
+    for i in pick("missing_age"):
+        cols[C["age"]][i] = ""
+    for i in pick("bad_age"):
+        cols[C["age"]][i] = choose(["abc", "250", "-3", "34.5"])
+    for i in pick("bad_customer_id"):
+        cols[C["id"]][i] = choose(["", "abc", "-5", "0", "12.5"])
+    for i in pick("missing_country"):
+        cols[C["country"]][i] = choose(["", "   "])
+    for i in pick("country_variant"):
+        c = cols[C["country"]][i]
+        cols[C["country"]][i] = choose([c.lower(), f" {c.upper()} ", c.title()])
+    for i in pick("gender_variant"):
+        cols[C["gender"]][i] = choose(["m", "F", "female", " MALE ", "", "Non-binary"])
+    for i in pick("slash_date"):
+        cols[C["signup"]][i] = cols[C["signup"]][i].replace("-", "/")
+    for i in pick("iso_timestamp"):
+        cols[C["last"]][i] = cols[C["last"]][i] + "T12:30:00Z"
+    for i in pick("bad_signup_date"):
+        cols[C["signup"]][i] = choose(["", "2021-13-45", "yesterday", "2021-6-1"])
+    for i in pick("missing_last_purchase"):
+        cols[C["last"]][i] = ""
+    for i in pick("bad_last_purchase_date"):
+        cols[C["last"]][i] = choose(["n/a", "2023-02-30", "31-12-2022"])
+    for i in pick("purchase_before_signup"):
+        cols[C["last"]][i] = "2017-06-01"
+    for i in pick("future_date"):
+        cols[C["signup"]][i] = (run_date + dt.timedelta(days=10)).isoformat()
+    for i in pick("bad_total_purchases"):
+        cols[C["purchases"]][i] = choose(["", "-1", "3.5", "many"])
+    for i in pick("bad_total_spent"):
+        cols[C["spent"]][i] = choose(["", "-10.00", "abc", "NaN"])
+    for i in pick("churned_variant"):
+        cols[C["churned"]][i] = choose(["yes", "NO", "true", "0", "1", "False"])
+    for i in pick("bad_churned"):
+        cols[C["churned"]][i] = choose(["maybe", "", "2"])
+    for i in pick("quoted_name"):
+        cols[C["name"]][i] = f'"{LAST[int(last[i])]}, {FIRST[int(first[i])]}"'
+    for i in pick("bad_encoding"):
+        cols[C["name"]][i] = cols[C["name"]][i] + "\udcff"  # a lone 0xFF byte once encoded
+    for i in pick("exact_duplicate"):
+        if i > 0:
+            for col in cols:
+                col[i] = col[i - 1]
+    for i in pick("conflicting_duplicate"):
+        if i > 0:
+            cols[C["id"]][i] = cols[C["id"]][i - 1]
+    lines = list(map(",".join, zip(*cols, strict=True)))
+    for i in pick("malformed_row"):
+        lines[i] = lines[i].rsplit(",", 1)[0] if rng.random() < 0.5 else lines[i] + ",extra"
+    return lines
+
+
+def generate_churn_csv(
+    path: str | Path,
+    rows: int,
+    seed: int = 42,
+    rates: dict[str, float] | None = None,
+    run_date: dt.date = dt.date(2023, 8, 1),
+    bom: bool = False,
+    crlf: bool = False,
+    chunk_rows: int = 200_000,
+) -> GenStats:
+    """Write ``rows`` data rows (plus a header) to ``path``; return what was injected."""
+    rates = DEFAULT_RATES if rates is None else rates
+    unknown = set(rates) - set(DEFAULT_RATES)
+    if unknown:
+        raise ValueError(f"unknown defect kind(s): {', '.join(sorted(unknown))}")
+    rng = np.random.default_rng(seed)
+    stats = GenStats(rows=rows)
+    eol = "\r\n" if crlf else "\n"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as out:
+        out.write(("\ufeff" if bom else "").encode() + (HEADER + eol).encode())
+        for start in range(0, rows, chunk_rows):
+            n = min(chunk_rows, rows - start)
+            lines = _chunk(rng, 1000 + start, n, run_date, rates, stats)
+            out.write((eol.join(lines) + eol).encode("utf-8", "surrogateescape"))
+    return stats

@@ -1,0 +1,32 @@
+"""Build the artefacts the jobs ship with: the transform package as a zip for
+Glue's ``--extra-py-files`` (and spark-submit's ``--py-files``)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from mlpipe import ROOT
+
+GLUE_DIR = ROOT / "glue_jobs"
+TRANSFORMS = GLUE_DIR / "churn_transforms"
+GLUE_SCRIPTS = {
+    "clean": GLUE_DIR / "clean_customers.py",
+    "features": GLUE_DIR / "build_features.py",
+}
+
+
+def build_transforms_zip(build_dir: Path) -> Path:
+    """Zip ``churn_transforms`` deterministically (sorted, fixed timestamps) so its md5
+    changes only when the code does (Terraform uploads it with ``etag = filemd5``)."""
+    out = Path(build_dir) / "glue" / "churn_transforms.zip"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in TRANSFORMS.rglob("*.py"))
+    tmp = out.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in files:
+            info = zipfile.ZipInfo(str(path.relative_to(GLUE_DIR)), date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+    tmp.replace(out)
+    return out

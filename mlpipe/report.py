@@ -1,0 +1,48 @@
+"""Terminal rendering of run results (rich tables)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+
+def manifest_table(manifest: dict) -> Table:
+    """Counts of a clean_customers manifest, with the reconciliation check."""
+    table = Table(title=f"clean_customers  run_date={manifest['run_date']}", show_header=True)
+    table.add_column("metric")
+    table.add_column("rows", justify="right")
+    table.add_row("input_rows", str(manifest["input_rows"]))
+    table.add_row("clean_rows", str(manifest["clean_rows"]))
+    table.add_row("quarantined_rows", str(manifest["quarantined_rows"]))
+    for reason, n in sorted(manifest["quarantined_by_reason"].items()):
+        table.add_row(f"  {reason}", str(n))
+    dups = manifest["duplicates"]
+    table.add_row("duplicates exact / conflicting", f"{dups['exact']} / {dups['conflicting']}")
+    table.add_row("age_imputed", f"{manifest['age_imputed']} (median {manifest['age_median']})")
+    ok = manifest["input_rows"] == manifest["clean_rows"] + manifest["quarantined_rows"]
+    table.add_row("reconciliation", "[green]OK[/green]" if ok else "[red]MISMATCH[/red]")
+    return table
+
+
+def rows_table(title: str, rows: list[dict], columns: list[str] | None = None) -> Table:
+    columns = columns or (list(rows[0]) if rows else [])
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(
+            col, justify="right" if rows and isinstance(rows[0].get(col), int | float) else "left"
+        )
+    for row in rows:
+        table.add_row(*[_fmt(row.get(c)) for c in columns])
+    return table
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return "" if value is None else str(value)
+
+
+def print_tables(*tables: Table) -> None:
+    console = Console()
+    for table in tables:
+        console.print(table)

@@ -1,0 +1,10 @@
+"""The invoke namespace: one module per collection."""
+
+from invoke import Collection
+
+from mlpipe.tasks import build, data, jobs
+
+namespace = Collection()
+namespace.add_task(build.package)
+namespace.add_collection(Collection.from_module(data))
+namespace.add_collection(Collection.from_module(jobs))

@@ -1,0 +1,35 @@
+"""Helpers shared by task modules: config defaults and one-line failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from invoke import Exit
+
+from mlpipe import ROOT
+
+
+def setting(c, name: str, override=None):
+    """CLI value if given, else ``mlpipe.<name>`` from invoke.yaml."""
+    return override if override not in (None, "") else c.config.mlpipe[name]
+
+
+def repo_path(value: str | Path) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else ROOT / path
+
+
+def fail(message: str, code: int = 1):
+    raise Exit(f"error: {message}", code=code)
+
+
+def error_line(*outputs: str) -> str:
+    """The job's one-line error (``ERROR: ...``), else the last non-empty output line.
+
+    spark-submit's PythonRunner merges the driver's stderr into stdout, so callers pass both.
+    """
+    lines = [ln.strip() for out in outputs for ln in (out or "").splitlines() if ln.strip()]
+    for line in reversed(lines):
+        if line.startswith("ERROR: "):
+            return line[len("ERROR: ") :]
+    return lines[-1] if lines else "failed with no output"

@@ -1,0 +1,46 @@
+"""Property: on generated dirty data, nothing is lost and clean output obeys every rule."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from churn_transforms.clean import CleanParams, manifest_counts, transform_clean_rows, transform_dedupe, transform_parse, age_median
+from churn_transforms.io import read_raw_csv
+from mlpipe.datagen import DEFAULT_RATES, generate_churn_csv
+
+pytestmark = pytest.mark.spark
+RUN = dt.date(2023, 8, 1)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 2**31),
+    rows=st.integers(1, 300),
+    scale=st.floats(0.0, 20.0),
+    bom=st.booleans(),
+    crlf=st.booleans(),
+)
+def test_reconciliation_and_clean_rules(spark, tmp_path_factory, seed, rows, scale, bom, crlf):
+    path = tmp_path_factory.mktemp("prop") / "dirty.csv"
+    rates = {k: min(1.0, v * scale) for k, v in DEFAULT_RATES.items()}
+    generate_churn_csv(path, rows, seed=seed, rates=rates, run_date=RUN, bom=bom, crlf=crlf)
+    raw, _ = read_raw_csv(spark, str(path))
+    deduped = transform_dedupe(transform_parse(raw, CleanParams(run_date=RUN))).cache()
+    counts = manifest_counts(deduped)
+    clean_rows = [r.asDict() for r in transform_clean_rows(deduped, age_median(deduped)).collect()]
+    deduped.unpersist()
+
+    assert counts["input_rows"] == rows  # one row per data line, none dropped by the reader
+    assert counts["input_rows"] == counts["clean_rows"] + counts["quarantined_rows"] == len(clean_rows) + counts["quarantined_rows"]
+    ids = [r["customer_id"] for r in clean_rows]
+    assert len(ids) == len(set(ids))
+    for r in clean_rows:
+        assert r["customer_id"] > 0 and r["country"]
+        assert r["signup_date"] <= RUN
+        assert r["last_purchase_date"] is None or r["signup_date"] <= r["last_purchase_date"] <= RUN
+        assert r["total_purchases"] >= 0 and r["total_spent"] >= 0
+        assert r["age"] is None or 0 <= r["age"] <= 120
+        assert r["gender"] in {"Male", "Female", "Other", "Unknown"}
+        assert all("\ufffd" not in str(v) for v in r.values())
