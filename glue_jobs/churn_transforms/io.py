@@ -52,7 +52,10 @@ def parse_header(line: str | None) -> list[str]:
     line = line.lstrip("\ufeff").rstrip("\r\n")
     if not line.strip():
         return []
-    return [name.strip().lstrip("\ufeff").strip() for name in next(csv.reader([line], skipinitialspace=True))]
+    return [
+        name.strip().lstrip("\ufeff").strip()
+        for name in next(csv.reader([line], skipinitialspace=True))
+    ]
 
 
 def map_header(names: list[str], path: str) -> dict[str, int]:

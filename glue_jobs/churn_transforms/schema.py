@@ -22,7 +22,6 @@ INPUT_COLUMNS: dict[str, str] = {
 }
 
 
-
 def src(header: str) -> str:
     """Internal name of a raw (untrimmed, as-in-file) input field. Spark resolves names
     case-insensitively, so raw ``Country`` must not share a name with clean ``country``."""

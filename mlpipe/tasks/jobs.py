@@ -62,7 +62,10 @@ def local(c, input=None, run_date=None, out=None, date_formats=None):
         print(f"running {name} ...", flush=True)
         result = c.run(cmd, hide=True, warn=True)
         if result.exited != 0:
-            fail(f"{name} failed: {error_line(result.stdout, result.stderr)}", code=result.exited or 1)
+            fail(
+                f"{name} failed: {error_line(result.stdout, result.stderr)}",
+                code=result.exited or 1,
+            )
     manifest = json.loads(
         (out_dir / "clean" / f"run_date={run_date}" / "_manifest.json").read_text()
     )

@@ -19,34 +19,77 @@ def zip_path(tmp_path_factory):
 
 
 def submit(script, args, zip_path):
-    return subprocess.run(spark_submit_cmd(str(script), args, py_files=[zip_path]), capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        spark_submit_cmd(str(script), args, py_files=[zip_path]),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_clean_then_features_via_spark_submit(tmp_path, zip_path):
     out = tmp_path / "out"
-    clean = submit(GLUE_SCRIPTS["clean"], {"input": str(ROOT / "data" / "customer_churn_data.csv"), "output": f"{out}/clean", "quarantine": f"{out}/q", "run_date": RUN, "JOB_NAME": "ignored-extra"}, zip_path)
+    clean = submit(
+        GLUE_SCRIPTS["clean"],
+        {
+            "input": str(ROOT / "data" / "customer_churn_data.csv"),
+            "output": f"{out}/clean",
+            "quarantine": f"{out}/q",
+            "run_date": RUN,
+            "JOB_NAME": "ignored-extra",
+        },
+        zip_path,
+    )
     assert clean.returncode == 0, clean.stderr[-2000:]
     manifest = json.loads((out / "clean" / f"run_date={RUN}" / "_manifest.json").read_text())
-    assert (manifest["input_rows"], manifest["clean_rows"], manifest["quarantined_rows"]) == (11, 10, 1)
-    feats = submit(GLUE_SCRIPTS["features"], {"clean": f"{out}/clean", "features": f"{out}/features", "run_date": RUN}, zip_path)
+    assert (manifest["input_rows"], manifest["clean_rows"], manifest["quarantined_rows"]) == (
+        11,
+        10,
+        1,
+    )
+    feats = submit(
+        GLUE_SCRIPTS["features"],
+        {"clean": f"{out}/clean", "features": f"{out}/features", "run_date": RUN},
+        zip_path,
+    )
     assert feats.returncode == 0, feats.stderr[-2000:]
-    fm = json.loads((out / "features" / "by_country" / f"run_date={RUN}" / "_manifest.json").read_text())
+    fm = json.loads(
+        (out / "features" / "by_country" / f"run_date={RUN}" / "_manifest.json").read_text()
+    )
     assert fm["countries"] == 10 and fm["customer_rows"] == 10
 
 
 def test_missing_column_exits_2_with_one_line(tmp_path, zip_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("CustomerID,Name\n1,a\n")
-    proc = submit(GLUE_SCRIPTS["clean"], {"input": str(bad), "output": f"{tmp_path}/clean", "quarantine": f"{tmp_path}/q", "run_date": RUN}, zip_path)
+    proc = submit(
+        GLUE_SCRIPTS["clean"],
+        {
+            "input": str(bad),
+            "output": f"{tmp_path}/clean",
+            "quarantine": f"{tmp_path}/q",
+            "run_date": RUN,
+        },
+        zip_path,
+    )
     assert proc.returncode == 2
     output = proc.stdout + proc.stderr  # spark-submit merges the driver's stderr into stdout
     errors = [ln for ln in output.splitlines() if ln.startswith("ERROR: ")]
-    assert errors == [f"ERROR: missing required column(s): Age, Gender, Country, SignupDate, LastPurchaseDate, TotalPurchases, TotalSpent, Churned in {bad}"]
+    assert errors == [
+        f"ERROR: missing required column(s): Age, Gender, Country, SignupDate, LastPurchaseDate, TotalPurchases, TotalSpent, Churned in {bad}"
+    ]
     assert "Traceback" not in output
     assert not (tmp_path / "clean").exists()
 
 
 def test_features_refuses_uncommitted_clean_output(tmp_path, zip_path):
-    proc = submit(GLUE_SCRIPTS["features"], {"clean": f"{tmp_path}/nothing", "features": f"{tmp_path}/f", "run_date": RUN}, zip_path)
+    proc = submit(
+        GLUE_SCRIPTS["features"],
+        {"clean": f"{tmp_path}/nothing", "features": f"{tmp_path}/f", "run_date": RUN},
+        zip_path,
+    )
     assert proc.returncode == 2
-    assert f"ERROR: clean output not committed (no _SUCCESS) in {tmp_path}/nothing/run_date={RUN}" in proc.stdout + proc.stderr
+    assert (
+        f"ERROR: clean output not committed (no _SUCCESS) in {tmp_path}/nothing/run_date={RUN}"
+        in proc.stdout + proc.stderr
+    )

@@ -13,19 +13,138 @@ RUN = "2023-08-01"
 
 # (customer_id, name, age, age_imputed, gender, country, signup, last, purchases, spent, churned)
 EXPECTED_CLEAN = [
-    (101, "John Smith", 34, False, "Male", "USA", date(2021, 6, 1), date(2023, 7, 15), 15, 1230.50, False),
-    (102, "Maria Garcia", 29, False, "Female", "Canada", date(2022, 1, 20), date(2023, 6, 10), 8, 745.00, False),
-    (103, "Liu Wei", 45, False, "Male", "China", date(2020, 11, 5), date(2021, 12, 12), 3, 210.90, True),
-    (104, "Sara Khan", 31, False, "Female", "UK", date(2021, 2, 15), date(2023, 3, 18), 10, 880.75, False),
-    (105, "Pedro Silva", 34, True, "Male", "Brazil", date(2021, 9, 25), date(2023, 2, 5), 6, 502.00, True),
+    (
+        101,
+        "John Smith",
+        34,
+        False,
+        "Male",
+        "USA",
+        date(2021, 6, 1),
+        date(2023, 7, 15),
+        15,
+        1230.50,
+        False,
+    ),
+    (
+        102,
+        "Maria Garcia",
+        29,
+        False,
+        "Female",
+        "Canada",
+        date(2022, 1, 20),
+        date(2023, 6, 10),
+        8,
+        745.00,
+        False,
+    ),
+    (
+        103,
+        "Liu Wei",
+        45,
+        False,
+        "Male",
+        "China",
+        date(2020, 11, 5),
+        date(2021, 12, 12),
+        3,
+        210.90,
+        True,
+    ),
+    (
+        104,
+        "Sara Khan",
+        31,
+        False,
+        "Female",
+        "UK",
+        date(2021, 2, 15),
+        date(2023, 3, 18),
+        10,
+        880.75,
+        False,
+    ),
+    (
+        105,
+        "Pedro Silva",
+        34,
+        True,
+        "Male",
+        "Brazil",
+        date(2021, 9, 25),
+        date(2023, 2, 5),
+        6,
+        502.00,
+        True,
+    ),
     (106, "Aisha Ali", 38, False, "Female", "UAE", date(2022, 5, 30), None, 5, 430.00, False),
-    (107, "Takeshi Tanaka", 41, False, "Male", "Japan", date(2020, 8, 10), date(2022, 10, 21), 12, 999.99, True),
-    (108, "Anna Müller", 27, False, "Female", "Germany", date(2022, 3, 12), date(2023, 7, 1), 9, 815.20, False),
-    (109, "Kofi Mensah", 35, False, "Male", "Ghana", date(2021, 7, 18), date(2023, 1, 30), 4, 330.00, True),
-    (110, "Lara Rossi", 30, False, "Female", "Italy", date(2021, 12, 22), date(2023, 6, 28), 7, 640.80, False),
+    (
+        107,
+        "Takeshi Tanaka",
+        41,
+        False,
+        "Male",
+        "Japan",
+        date(2020, 8, 10),
+        date(2022, 10, 21),
+        12,
+        999.99,
+        True,
+    ),
+    (
+        108,
+        "Anna Müller",
+        27,
+        False,
+        "Female",
+        "Germany",
+        date(2022, 3, 12),
+        date(2023, 7, 1),
+        9,
+        815.20,
+        False,
+    ),
+    (
+        109,
+        "Kofi Mensah",
+        35,
+        False,
+        "Male",
+        "Ghana",
+        date(2021, 7, 18),
+        date(2023, 1, 30),
+        4,
+        330.00,
+        True,
+    ),
+    (
+        110,
+        "Lara Rossi",
+        30,
+        False,
+        "Female",
+        "Italy",
+        date(2021, 12, 22),
+        date(2023, 6, 28),
+        7,
+        640.80,
+        False,
+    ),
 ]
-COLS = ["customer_id", "name", "age", "age_imputed", "gender", "country", "signup_date",
-        "last_purchase_date", "total_purchases", "total_spent", "churned"]
+COLS = [
+    "customer_id",
+    "name",
+    "age",
+    "age_imputed",
+    "gender",
+    "country",
+    "signup_date",
+    "last_purchase_date",
+    "total_purchases",
+    "total_spent",
+    "churned",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +157,9 @@ def lab_run(spark, tmp_path_factory):
 
 def test_clean_rows_match_hand_written(spark, lab_run):
     tmp, manifest, _ = lab_run
-    rows = sorted(read(spark, tmp / "out" / "clean" / f"run_date={RUN}"), key=lambda r: r["customer_id"])
+    rows = sorted(
+        read(spark, tmp / "out" / "clean" / f"run_date={RUN}"), key=lambda r: r["customer_id"]
+    )
     assert [tuple(r[c] for c in COLS) for r in rows] == EXPECTED_CLEAN
 
 
@@ -80,7 +201,10 @@ def test_country_features_one_customer_each(spark, lab_run):
 
 def test_customer_features_hand_computed(spark, lab_run):
     tmp, _, _ = lab_run
-    rows = {r["customer_id"]: r for r in read(spark, tmp / "out" / "features" / "by_customer" / f"run_date={RUN}")}
+    rows = {
+        r["customer_id"]: r
+        for r in read(spark, tmp / "out" / "features" / "by_customer" / f"run_date={RUN}")
+    }
     john = rows[101]
     assert john["tenure_days"] == (date(2023, 8, 1) - date(2021, 6, 1)).days == 791
     assert john["recency_days"] == (date(2023, 8, 1) - date(2023, 7, 15)).days == 17

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from churn_transforms.clean import CleanParams, manifest_counts, transform_clean_rows, transform_dedupe, transform_parse, age_median
+from churn_transforms.clean import (
+    CleanParams,
+    age_median,
+    manifest_counts,
+    transform_clean_rows,
+    transform_dedupe,
+    transform_parse,
+)
 from churn_transforms.io import read_raw_csv
 from mlpipe.datagen import DEFAULT_RATES, generate_churn_csv
 
@@ -14,7 +21,9 @@ pytestmark = pytest.mark.spark
 RUN = dt.date(2023, 8, 1)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     seed=st.integers(0, 2**31),
     rows=st.integers(1, 300),
@@ -33,7 +42,11 @@ def test_reconciliation_and_clean_rules(spark, tmp_path_factory, seed, rows, sca
     deduped.unpersist()
 
     assert counts["input_rows"] == rows  # one row per data line, none dropped by the reader
-    assert counts["input_rows"] == counts["clean_rows"] + counts["quarantined_rows"] == len(clean_rows) + counts["quarantined_rows"]
+    assert (
+        counts["input_rows"]
+        == counts["clean_rows"] + counts["quarantined_rows"]
+        == len(clean_rows) + counts["quarantined_rows"]
+    )
     ids = [r["customer_id"] for r in clean_rows]
     assert len(ids) == len(set(ids))
     for r in clean_rows:

@@ -25,8 +25,16 @@ ROWS = [
     ("Future", b"213,Future,30,F,USA,2021-01-01,2023-09-01,5,100,No", ["date_after_run_date"]),
     ("BadPurch", b"214,BadPurch,30,F,USA,2021-01-01,2023-01-01,-1,100,No", ["bad_total_purchases"]),
     ("BadChurn", b"215,BadChurn,30,F,USA,2021-01-01,2023-01-01,5,100,maybe", ["bad_churned"]),
-    ("Smith, John", b'201,"Smith, John",40,m,usa,2021-01-01,2022-06-01,5,100.00,yes', ["duplicate"]),
-    ("Multi", b"216,Multi,30,F,,2021-01-01,2023-01-01,-1,100,No", ["missing_country", "bad_total_purchases"]),
+    (
+        "Smith, John",
+        b'201,"Smith, John",40,m,usa,2021-01-01,2022-06-01,5,100.00,yes',
+        ["duplicate"],
+    ),
+    (
+        "Multi",
+        b"216,Multi,30,F,,2021-01-01,2023-01-01,-1,100,No",
+        ["missing_country", "bad_total_purchases"],
+    ),
     ("Gender", b"217,Gender,,x,uk,2021-01-01,,0,0,FALSE", None),
     ("Ok", b"218,Ok,30,female,canada,2021-01-01,2023-01-01,5,100,1", None),
 ]
@@ -55,16 +63,33 @@ def test_clean_rows_are_normalised(spark, hostile):
     rows = {r["customer_id"]: r for r in read(spark, tmp / "out" / "clean" / f"run_date={RUN}")}
     assert sorted(rows) == [201, 205, 206, 217, 218]
     john = rows[201]
-    assert (john["name"], john["gender"], john["country"], john["churned"]) == ("Smith, John", "Male", "USA", True)
+    assert (john["name"], john["gender"], john["country"], john["churned"]) == (
+        "Smith, John",
+        "Male",
+        "USA",
+        True,
+    )
     assert str(john["last_purchase_date"]) == "2023-01-01"  # the later of the two copies
-    assert str(rows[205]["signup_date"]) == "2021-01-01" and str(rows[205]["last_purchase_date"]) == "2023-01-01"
+    assert (
+        str(rows[205]["signup_date"]) == "2021-01-01"
+        and str(rows[205]["last_purchase_date"]) == "2023-01-01"
+    )
     assert rows[205]["country"] == "USA" and rows[206]["country"] == "USA"
-    assert (rows[217]["gender"], rows[217]["country"], rows[217]["churned"]) == ("Other", "UK", False)
+    assert (rows[217]["gender"], rows[217]["country"], rows[217]["churned"]) == (
+        "Other",
+        "UK",
+        False,
+    )
     assert rows[218]["country"] == "Canada" and rows[218]["churned"] is True
     # valid ages of clean rows: 40 and 30 -> median 35, imputed for abc, 250 and empty
     assert manifest["age_median"] == 35
     assert {cid: (r["age"], r["age_imputed"]) for cid, r in rows.items()} == {
-        201: (40, False), 205: (35, True), 206: (35, True), 217: (35, True), 218: (30, False)}
+        201: (40, False),
+        205: (35, True),
+        206: (35, True),
+        217: (35, True),
+        218: (30, False),
+    }
 
 
 def test_manifest_reconciles_and_counts_reasons(hostile):
@@ -78,7 +103,10 @@ def test_manifest_reconciles_and_counts_reasons(hostile):
 def test_features_safe_on_zero_purchases(spark, hostile):
     tmp, _ = hostile
     features(spark, tmp, RUN)
-    rows = {r["customer_id"]: r for r in read(spark, tmp / "out" / "features" / "by_customer" / f"run_date={RUN}")}
+    rows = {
+        r["customer_id"]: r
+        for r in read(spark, tmp / "out" / "features" / "by_customer" / f"run_date={RUN}")
+    }
     assert rows[217]["avg_order_value"] == 0.0
     assert rows[217]["spent_vs_country_avg"] is None  # the UK average spend is 0
     assert rows[217]["last_purchase_missing"] is True

@@ -7,8 +7,20 @@ from churn_transforms.errors import InputError
 
 
 def test_glue_style_pairs_and_ignored_extras():
-    argv = ["job.py", "--JOB_ID", "j_1", "--input", "s3://b/in.csv", "--run_date=2023-08-01", "--TempDir", "s3://t/"]
-    assert resolve_args(argv, ["input", "run_date"]) == {"input": "s3://b/in.csv", "run_date": "2023-08-01"}
+    argv = [
+        "job.py",
+        "--JOB_ID",
+        "j_1",
+        "--input",
+        "s3://b/in.csv",
+        "--run_date=2023-08-01",
+        "--TempDir",
+        "s3://t/",
+    ]
+    assert resolve_args(argv, ["input", "run_date"]) == {
+        "input": "s3://b/in.csv",
+        "run_date": "2023-08-01",
+    }
 
 
 def test_optional_arguments_resolved_only_when_present():

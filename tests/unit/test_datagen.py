@@ -26,7 +26,9 @@ def test_row_count_header_and_chunks(tmp_path):
 
 def test_defects_are_injected_and_counted(tmp_path):
     path = tmp_path / "x.csv"
-    stats = generate_churn_csv(path, 2000, seed=1, rates={"bad_encoding": 0.05, "malformed_row": 0.05}, bom=True, crlf=True)
+    stats = generate_churn_csv(
+        path, 2000, seed=1, rates={"bad_encoding": 0.05, "malformed_row": 0.05}, bom=True, crlf=True
+    )
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     assert raw.count(b"\xff") == stats.defects["bad_encoding"] > 0

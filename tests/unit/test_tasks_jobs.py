@@ -17,16 +17,27 @@ def ctx(run):
 def test_local_job_commands_exact():
     sub = spark_submit_bin()
     base = f"{sub} --master 'local[2]' --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions=8 --conf spark.driver.memory=2g --driver-java-options -Dlog4j2.configurationFile=file:{LOG4J} --py-files /b/z.zip"
-    clean, feats = jobs.local_job_commands("/b/z.zip", "/d/in.csv", "/o", "2023-08-01", date_formats="dd.MM.yyyy")
-    assert clean == f"{base} {ROOT}/glue_jobs/clean_customers.py --input /d/in.csv --output /o/clean --quarantine /o/quarantine --run_date 2023-08-01 --date_formats dd.MM.yyyy"
-    assert feats == f"{base} {ROOT}/glue_jobs/build_features.py --clean /o/clean --features /o/features --run_date 2023-08-01"
+    clean, feats = jobs.local_job_commands(
+        "/b/z.zip", "/d/in.csv", "/o", "2023-08-01", date_formats="dd.MM.yyyy"
+    )
+    assert (
+        clean
+        == f"{base} {ROOT}/glue_jobs/clean_customers.py --input /d/in.csv --output /o/clean --quarantine /o/quarantine --run_date 2023-08-01 --date_formats dd.MM.yyyy"
+    )
+    assert (
+        feats
+        == f"{base} {ROOT}/glue_jobs/build_features.py --clean /o/clean --features /o/features --run_date 2023-08-01"
+    )
 
 
 def test_job_failure_is_one_line_exit(tmp_path):
     c = ctx(run=Result(exited=2, stderr="noise\nERROR: missing required column(s): Age in x.csv\n"))
     with pytest.raises(Exit) as err:
         jobs.local(c, input=str(ROOT / "data" / "customer_churn_data.csv"), out=str(tmp_path))
-    assert err.value.message == "error: clean_customers failed: missing required column(s): Age in x.csv"
+    assert (
+        err.value.message
+        == "error: clean_customers failed: missing required column(s): Age in x.csv"
+    )
     assert err.value.code == 2
 
 
