@@ -2,9 +2,10 @@
 
 from invoke import Collection
 
-from mlpipe.tasks import build, data, jobs
+from mlpipe.tasks import asl, build, data, jobs
 
 namespace = Collection()
 namespace.add_task(build.package)
 namespace.add_collection(Collection.from_module(data))
 namespace.add_collection(Collection.from_module(jobs))
+namespace.add_collection(Collection.from_module(asl))

@@ -33,3 +33,15 @@ def error_line(*outputs: str) -> str:
         if line.startswith("ERROR: "):
             return line[len("ERROR: ") :]
     return lines[-1] if lines else "failed with no output"
+
+
+def settings_for(c, target=None, env=None, **overrides):
+    """Settings for a task: CLI values, else invoke.yaml; a bad value is a one-line exit."""
+    from mlpipe.config import ConfigError, load_settings
+
+    try:
+        return load_settings(
+            target=setting(c, "target", target), env=setting(c, "env", env), **overrides
+        )
+    except ConfigError as exc:
+        fail(str(exc), code=2)

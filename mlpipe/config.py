@@ -1,0 +1,303 @@
+"""Settings per target and environment: every name, path, tag and policy in one place.
+
+The ASL templates, the local deployer and (through the drift test) Terraform all take
+their names from here. Defaults come from ``invoke.yaml`` (section ``mlpipe``); the
+target table below adds what differs between the local cloud, LocalStack and AWS.
+
+On AWS the account id is not known when the ASL is rendered, so it renders as the
+Terraform template variable ``${account_id}``, which the state_machine module fills in
+with ``templatefile()``. Nothing is hard-coded to an account.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import yaml
+
+from mlpipe import ROOT
+
+PIPELINES = ("churn", "emr", "inference")
+
+TARGETS: dict[str, dict] = {
+    "local": {
+        "endpoint": "http://127.0.0.1:4566",
+        "account_id": "123456789012",
+        # The local cloud really sleeps between retries: keep them short.
+        "retry": {"interval": 1, "backoff": 2.0, "max_attempts": 2, "max_delay": 4},
+        "task_timeout": 900,
+    },
+    "localstack": {
+        "endpoint": "http://localhost:4566",
+        "account_id": "000000000000",
+        "retry": {"interval": 2, "backoff": 2.0, "max_attempts": 3, "max_delay": 30},
+        "task_timeout": 1800,
+    },
+    "aws": {
+        "endpoint": None,
+        "account_id": "${account_id}",
+        "retry": {"interval": 30, "backoff": 2.0, "max_attempts": 3, "max_delay": 300},
+        "task_timeout": 3600,
+    },
+}
+
+# Transient errors worth retrying, per integration (names as Step Functions reports them).
+RETRY_ERRORS = {
+    "glue": [
+        "Glue.ConcurrentRunsExceededException",
+        "Glue.InternalServiceException",
+        "Glue.ThrottlingException",
+        "States.Timeout",
+    ],
+    # Never retry CreateCluster on a timeout: the first cluster may still be starting.
+    "emr_create": ["EMR.AmazonElasticMapReduceException", "ThrottlingException"],
+    "emr_terminate": [
+        "EMR.AmazonElasticMapReduceException",
+        "ThrottlingException",
+        "States.Timeout",
+    ],
+    "sagemaker": ["SageMaker.AmazonSageMakerException", "ThrottlingException"],
+    "sns": ["SNS.ThrottledException", "SNS.InternalErrorException"],
+}
+
+
+class ConfigError(ValueError):
+    """A bad target/env/setting: reported as one line."""
+
+
+def load_defaults() -> dict:
+    """The ``mlpipe`` section of invoke.yaml."""
+    with open(ROOT / "invoke.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["mlpipe"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: str = "local"
+    env: str = "dev"
+    project: str = "mlpipe"
+    region: str = "us-east-1"
+    extra_tags: dict = field(default_factory=dict)
+    names: dict = field(default_factory=dict)
+    notify_success: bool = False
+    emr: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.target not in TARGETS:
+            raise ConfigError(f"unknown target {self.target!r}: choose one of {', '.join(TARGETS)}")
+        if not self.env.replace("-", "").isalnum() or self.env != self.env.lower():
+            raise ConfigError(
+                f"env must be lower-case letters, digits and dashes, got {self.env!r}"
+            )
+
+    # ------------------------------------------------------------------ target facts
+    @property
+    def endpoint(self) -> str | None:
+        return os.environ.get("MLPIPE_ENDPOINT") or TARGETS[self.target]["endpoint"]
+
+    @property
+    def account_id(self) -> str:
+        return TARGETS[self.target]["account_id"]
+
+    @property
+    def retry(self) -> dict:
+        return TARGETS[self.target]["retry"]
+
+    @property
+    def task_timeout(self) -> int:
+        return TARGETS[self.target]["task_timeout"]
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.project}-{self.env}"
+
+    # ------------------------------------------------------------------ names
+    def bucket(self, kind: str) -> str:
+        """``data`` (raw/curated/quarantine/features), ``artifacts`` (code, models), ``logs``."""
+        return f"{self.prefix}-{kind}-{self.account_id}"
+
+    def name(self, key: str) -> str:
+        defaults = {
+            "churn_state_machine": "Customer-Churn-State-Machine",
+            "emr_state_machine": f"{self.prefix}-emr-partition",
+            "inference_state_machine": f"{self.prefix}-abalone-inference",
+            "clean_job": "customer-churn-cleaning-job",
+            "features_job": "customer-churn-avg-total-spent-by-country-job",
+            "alerts_topic": f"{self.prefix}-alerts",
+            "alerts_queue": f"{self.prefix}-alerts-inbox",
+            "glue_role": f"{self.prefix}-glue",
+            "sfn_role": f"{self.prefix}-sfn",
+            "emr_service_role": f"{self.prefix}-emr-service",
+            "emr_ec2_role": f"{self.prefix}-emr-ec2",
+            "sagemaker_role": f"{self.prefix}-sagemaker",
+            "events_role": f"{self.prefix}-events",
+            "emr_schedule": f"{self.prefix}-emr-every-15-min",
+            "model": f"{self.prefix}-abalone-model",
+        }
+        return self.names.get(key, defaults[key])
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
+
+    def state_machine_arn(self, pipeline: str) -> str:
+        return self.arn("states", f"stateMachine:{self.name(pipeline + '_state_machine')}")
+
+    @property
+    def topic_arn(self) -> str:
+        return self.arn("sns", self.name("alerts_topic"))
+
+    def role_arn(self, key: str) -> str:
+        return f"arn:aws:iam::{self.account_id}:role/{self.name(key)}"
+
+    @cached_property
+    def tags(self) -> dict[str, str]:
+        return {
+            "Project": self.project,
+            "Environment": self.env,
+            "ManagedBy": "mlpipe",
+            **self.extra_tags,
+        }
+
+    # ------------------------------------------------------------------ S3 layout
+    def s3(self, kind: str, key: str = "") -> str:
+        return f"s3://{self.bucket(kind)}/{key}"
+
+    @property
+    def paths(self) -> dict[str, str]:
+        return {
+            "churn_raw": self.s3("data", "raw/churn/"),
+            "churn_clean": self.s3("data", "curated/churn/"),
+            "churn_quarantine": self.s3("data", "quarantine/churn/"),
+            "churn_features": self.s3("data", "features/churn/"),
+            "telemetry_raw": self.s3("data", "raw/telemetry/"),
+            "telemetry_partitioned": self.s3("data", "curated/telemetry/"),
+            "abalone_batch": self.s3("data", "raw/abalone/batch/"),
+            "abalone_predictions": self.s3("data", "predictions/abalone/"),
+            "glue_scripts": self.s3("artifacts", "glue/"),
+            "emr_code": self.s3("artifacts", "emr/"),
+            "model_artifact": self.s3("artifacts", "models/abalone/model.tar.gz"),
+            "emr_logs": self.s3("logs", "emr/"),
+            "glue_temp": self.s3("data", "tmp/glue/"),
+        }
+
+    # ------------------------------------------------------------------ resources
+    @property
+    def glue_jobs(self) -> dict[str, dict]:
+        """Both Glue jobs: name, script and DefaultArguments (run Arguments add run_date etc.)."""
+        common = {
+            "--job-language": "python",
+            "--extra-py-files": self.paths["glue_scripts"] + "churn_transforms.zip",
+            "--enable-metrics": "true",
+            "--enable-continuous-cloudwatch-log": "true",
+            "--TempDir": self.paths["glue_temp"],
+        }
+        return {
+            "clean": {
+                "name": self.name("clean_job"),
+                "script": self.paths["glue_scripts"] + "clean_customers.py",
+                "default_arguments": {
+                    **common,
+                    "--output": self.paths["churn_clean"],
+                    "--quarantine": self.paths["churn_quarantine"],
+                },
+            },
+            "features": {
+                "name": self.name("features_job"),
+                "script": self.paths["glue_scripts"] + "build_features.py",
+                "default_arguments": {
+                    **common,
+                    "--clean": self.paths["churn_clean"],
+                    "--features": self.paths["churn_features"],
+                },
+            },
+        }
+
+    @property
+    def emr_cluster(self) -> dict:
+        """Lab 2's cluster (release, apps, groups) with Spark/YARN tuning; overridable."""
+        groups = [
+            ("Master Instance Group", "MASTER", 1),
+            ("Core Instance Group", "CORE", 1),
+            ("Task Instance Group", "TASK", 2),
+        ]
+        base = {
+            "release_label": "emr-7.5.0",
+            "applications": ["Hadoop", "Spark", "Hive"],
+            "instance_type": "m5.xlarge",
+            "instance_groups": [
+                {
+                    "Name": n,
+                    "InstanceRole": r,
+                    "InstanceCount": c,
+                    "InstanceType": "m5.xlarge",
+                    "Market": "ON_DEMAND",
+                }
+                for n, r, c in groups
+            ],
+            "configurations": [
+                {
+                    "Classification": "spark-defaults",
+                    "Properties": {
+                        "spark.sql.adaptive.enabled": "true",
+                        "spark.dynamicAllocation.enabled": "true",
+                    },
+                },
+                {
+                    "Classification": "yarn-site",
+                    "Properties": {"yarn.nodemanager.vmem-check-enabled": "false"},
+                },
+            ],
+            "partition_by": "class",
+        }
+        merged = {**base, **self.emr}
+        merged["applications_json"] = [{"Name": a} for a in merged["applications"]]
+        return merged
+
+    # ------------------------------------------------------------------ ASL context
+    def asl_context(self, pipeline: str) -> dict:
+        """The one dict a pipeline's template renders from."""
+        if pipeline not in PIPELINES:
+            raise ConfigError(
+                f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}"
+            )
+        return {
+            "pipeline": pipeline,
+            "env": self.env,
+            "target": self.target,
+            "region": self.region,
+            "account_id": self.account_id,
+            "topic_arn": self.topic_arn,
+            "notify_success": self.notify_success,
+            "retry_policy": self.retry,
+            "retry_errors": RETRY_ERRORS,
+            "task_timeout": self.task_timeout,
+            "paths": self.paths,
+            "names": {k: self.name(k) for k in ("clean_job", "features_job", "model")},
+            "glue_jobs": self.glue_jobs,
+            "emr": {
+                **self.emr_cluster,
+                "service_role": self.name("emr_service_role"),
+                "job_flow_role": self.name("emr_ec2_role"),
+                "log_uri": self.paths["emr_logs"],
+            },
+            "tags": self.tags,
+            "tag_list": [{"Key": k, "Value": v} for k, v in self.tags.items()],
+            "pipeline_prefix": f"{self.prefix}-{pipeline}",
+        }
+
+
+def load_settings(target: str | None = None, env: str | None = None, **overrides) -> Settings:
+    """Settings from invoke.yaml defaults, overridden by arguments (CLI wins)."""
+    d = load_defaults()
+    return Settings(
+        target=target or d.get("target", "local"),
+        env=env or d.get("env", "dev"),
+        project=overrides.pop("project", d.get("project", "mlpipe")),
+        region=overrides.pop("region", d.get("region", "us-east-1")),
+        extra_tags=overrides.pop("extra_tags", d.get("tags") or {}),
+        names=overrides.pop("names", d.get("names") or {}),
+        notify_success=overrides.pop("notify_success", bool(d.get("notify_success", False))),
+        **overrides,
+    )

@@ -1,0 +1,265 @@
+"""Every change mlpipe makes to moto 5.2.5, named, in one place.
+
+Each patch has a regression test (tests/unit/test_moto_patches.py) that fails when a moto
+upgrade changes the behaviour it works around, so the patch can be dropped or redone.
+``apply_all()`` is idempotent; the local cloud server and the test fixtures call it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextvars import ContextVar
+from types import SimpleNamespace
+
+_APPLIED: set[str] = set()
+ORIGINALS: dict[str, object] = {}  # what each patch replaced, for the regression tests
+
+# --------------------------------------------------------------------------- sfn_mock_config
+# moto ships LocalStack's Step Functions mock-config machinery, but (1) its loader is
+# hard-coded to ``raw_mock_config = None`` and (2) the backend's start_execution neither
+# strips a ``#TestCase`` ARN suffix nor hands a test case to the execution worker. This patch
+# reads the Step Functions Local format from ``$SFN_MOCK_CONFIG`` (the variable LocalStack
+# and SFN Local use) and wires the test case through.
+
+MOCK_CONFIG_ENV = "SFN_MOCK_CONFIG"
+_PENDING_TEST_CASE: ContextVar = ContextVar("mlpipe_sfn_test_case", default=None)
+
+
+class MockConfigError(ValueError):
+    pass
+
+
+def _raw_mock_config(data: dict) -> SimpleNamespace:
+    """Duck-type the pydantic models moto's ``_mock_test_case_from_raw`` expects."""
+
+    def response(raw: dict) -> SimpleNamespace:
+        ret = raw.get("Return")
+        throw = raw.get("Throw")
+        return SimpleNamespace(
+            Return=SimpleNamespace(model_dump=lambda r=ret: r) if ret is not None else None,
+            Throw=SimpleNamespace(Error=throw.get("Error"), Cause=throw.get("Cause"))
+            if throw
+            else None,
+        )
+
+    machines = {
+        name: SimpleNamespace(
+            TestCases={
+                case: SimpleNamespace(root=states)
+                for case, states in sm.get("TestCases", {}).items()
+            }
+        )
+        for name, sm in data.get("StateMachines", {}).items()
+    }
+    responses = {
+        name: {rng: response(r) for rng, r in ranges.items()}
+        for name, ranges in data.get("MockedResponses", {}).items()
+    }
+    return SimpleNamespace(StateMachines=machines, MockedResponses=responses)
+
+
+def load_mock_test_case(state_machine_name: str, test_case_name: str):
+    from moto.stepfunctions.parser.mocking.mock_config import _mock_test_case_from_raw
+
+    path = os.environ.get(MOCK_CONFIG_ENV)
+    if not path:
+        raise MockConfigError(
+            f"test case {test_case_name!r} requested but ${MOCK_CONFIG_ENV} is not set"
+        )
+    with open(path, encoding="utf-8") as fh:
+        raw = _raw_mock_config(json.load(fh))
+    return _mock_test_case_from_raw(
+        state_machine_name=state_machine_name, test_case_name=test_case_name, raw_mock_config=raw
+    )
+
+
+def _patch_sfn_mock_config() -> None:
+    from moto.stepfunctions.parser.api import InvalidName
+    from moto.stepfunctions.parser.backend.execution import Execution
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original_start = StepFunctionsParserBackend.start_execution
+    original_worker = Execution._get_start_execution_worker
+    ORIGINALS["sfn_mock_config"] = original_start
+
+    def start_execution(
+        self, state_machine_arn, name=None, execution_input=None, trace_header=None
+    ):
+        base_arn, _, case = state_machine_arn.partition("#")
+        if not case:
+            return original_start(self, state_machine_arn, name, execution_input, trace_header)
+        machine = self.describe_state_machine(base_arn)
+        try:
+            test_case = load_mock_test_case(machine.name, case)
+        except (MockConfigError, RuntimeError, OSError, ValueError) as exc:
+            raise InvalidName(
+                f"Invalid mock test case name '{case}' for state machine '{machine.name}': {exc}"
+            ) from None
+        token = _PENDING_TEST_CASE.set(test_case)
+        try:
+            return original_start(self, base_arn, name, execution_input, trace_header)
+        finally:
+            _PENDING_TEST_CASE.reset(token)
+
+    def get_worker(self):
+        worker = original_worker(self)
+        worker._mock_test_case = _PENDING_TEST_CASE.get()
+        return worker
+
+    StepFunctionsParserBackend.start_execution = start_execution
+    Execution._get_start_execution_worker = get_worker
+
+
+# --------------------------------------------------------------------------- sfn_mock_states_errors
+# A mocked ``Throw`` is turned into moto's ``CustomErrorName``, which rejects every
+# ``States.*`` name, so a mock cannot throw ``States.TaskFailed`` (what a FAILED Glue run,
+# EMR step or transform job raises on AWS). Use ``StatesErrorName`` for those names.
+
+
+def mock_error_name(error: str):
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+
+    return (
+        StatesErrorName.from_name(error) if error.startswith("States.") else CustomErrorName(error)
+    )
+
+
+def _patch_sfn_mock_states_errors() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import mock_eval_utils
+
+    ORIGINALS["sfn_mock_states_errors"] = mock_eval_utils.CustomErrorName
+    mock_eval_utils.CustomErrorName = mock_error_name
+
+
+# --------------------------------------------------------------------------- sfn_emr_sagemaker_services
+# moto lists ``elasticmapreduce`` and ``sagemaker`` as unsupported services, so any such Task
+# fails ("Unsupported sync callback procedure"), even when mocked. Route them to our
+# integrations in mlpipe/local_cloud/sfn.py.
+
+
+def _patch_sfn_services() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
+
+    from mlpipe.local_cloud.sfn import SERVICES
+
+    original = state_task_factory.state_task_service_for
+    ORIGINALS["sfn_emr_sagemaker_services"] = original
+
+    def state_task_service_for(service_name: str):
+        if service_name in SERVICES:
+            return SERVICES[service_name]()
+        return original(service_name=service_name)
+
+    state_task_factory.state_task_service_for = state_task_service_for
+
+
+# --------------------------------------------------------------------------- sfn_sync_callback_guard
+# ``StateTaskServiceCallback._eval_integration_pattern`` ends with an unguarded
+# ``callback_endpoint.interrupt_all()``; for integrations without .waitForTaskToken (Glue, and
+# ours) the endpoint is None, so every ``.sync`` Task crashes with
+# "'NoneType' object has no attribute 'interrupt_all'". Recompile the method with a None guard.
+
+SYNC_GUARD_LINE = "callback_endpoint.interrupt_all()"
+
+
+def _patch_sfn_sync_callback_guard() -> None:
+    import inspect
+    import textwrap
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback as mod,
+    )
+
+    original = mod.StateTaskServiceCallback._eval_integration_pattern
+    ORIGINALS["sfn_sync_callback_guard"] = original
+    lines = textwrap.dedent(inspect.getsource(original)).splitlines(keepends=True)
+    hits = [i for i, line in enumerate(lines) if line.strip() == SYNC_GUARD_LINE]
+    if len(hits) != 1:
+        raise RuntimeError(
+            "moto changed StateTaskServiceCallback._eval_integration_pattern: review patch sfn_sync_callback_guard"
+        )
+    indent = lines[hits[0]][: len(lines[hits[0]]) - len(lines[hits[0]].lstrip())]
+    lines[hits[0]] = f"{indent}if callback_endpoint is not None:\n{indent}    {SYNC_GUARD_LINE}\n"
+    namespace: dict = {}
+    exec(compile("".join(lines), mod.__file__, "exec"), mod.__dict__, namespace)
+    mod.StateTaskServiceCallback._eval_integration_pattern = namespace["_eval_integration_pattern"]
+
+
+# --------------------------------------------------------------------------- sfn_start_time_iso
+# ``$$.Execution.StartTime`` is a datetime in moto's context object; on AWS it is an ISO 8601
+# string (e.g. 2023-08-01T10:00:00.000Z), which our ASL splits to get the default run date.
+
+
+def iso_start_time(value) -> str:
+    if isinstance(value, str):
+        return value
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _patch_sfn_start_time_iso() -> None:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original = ExecutionWorker._get_evaluation_environment
+    ORIGINALS["sfn_start_time_iso"] = original
+
+    def get_evaluation_environment(self):
+        env = original(self)
+        execution = env.states.context_object.context_object_data["Execution"]
+        execution["StartTime"] = iso_start_time(execution["StartTime"])
+        return env
+
+    ExecutionWorker._get_evaluation_environment = get_evaluation_environment
+
+
+# --------------------------------------------------------------------------- sfn_glue_sync_output
+# moto's Glue ``.sync`` resolver returns GetJobRun as boto3 parsed it, datetimes included, and
+# the execution then fails to serialise. Step Functions emits timestamps as epoch millis.
+
+
+def _patch_sfn_glue_sync_output() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_glue import (
+        StateTaskServiceGlue,
+    )
+
+    from mlpipe.local_cloud.sfn import json_safe
+
+    original = StateTaskServiceGlue._sync_to_start_job_run
+    ORIGINALS["sfn_glue_sync_output"] = original
+
+    def sync_to_start_job_run(self, *args, **kwargs):
+        resolver = original(self, *args, **kwargs)
+
+        def safe_resolver():
+            result = resolver()
+            return None if result is None else json_safe(result)
+
+        return safe_resolver
+
+    StateTaskServiceGlue._sync_to_start_job_run = sync_to_start_job_run
+
+
+PATCHES = {
+    "sfn_mock_config": _patch_sfn_mock_config,
+    "sfn_mock_states_errors": _patch_sfn_mock_states_errors,
+    "sfn_emr_sagemaker_services": _patch_sfn_services,
+    "sfn_sync_callback_guard": _patch_sfn_sync_callback_guard,
+    "sfn_start_time_iso": _patch_sfn_start_time_iso,
+    "sfn_glue_sync_output": _patch_sfn_glue_sync_output,
+}
+
+
+def apply_all() -> list[str]:
+    """Apply every patch once; return the names applied now."""
+    applied = []
+    for name, patch in PATCHES.items():
+        if name not in _APPLIED:
+            patch()
+            _APPLIED.add(name)
+            applied.append(name)
+    return applied

@@ -1,0 +1,184 @@
+"""Every path of the *rendered* ASL, executed by moto 5.2.5's Step Functions interpreter.
+
+Task results come from localstack/sfn-mock-config.json (Step Functions Local format, loaded
+by our named patch); the SNS publish of NotifyFailure/NotifySuccess is real (moto SNS -> SQS).
+"""
+
+import json
+import uuid
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from mlpipe import ROOT
+from mlpipe.asl import render
+from mlpipe.config import load_settings
+from mlpipe.local_cloud.patches import MOCK_CONFIG_ENV, apply_all
+from mlpipe.runs import history, states_entered, task_attempts, wait
+
+REGION = "us-east-1"
+SETTINGS = load_settings()
+
+
+@pytest.fixture(scope="module")
+def cloud():
+    apply_all()
+    mp = pytest.MonkeyPatch()
+    mp.setenv(MOCK_CONFIG_ENV, str(ROOT / "localstack" / "sfn-mock-config.json"))
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        sns = boto3.client("sns", region_name=REGION)
+        sqs = boto3.client("sqs", region_name=REGION)
+        topic = sns.create_topic(Name=SETTINGS.name("alerts_topic"))["TopicArn"]
+        machines = {
+            p: sfn.create_state_machine(
+                name=SETTINGS.name(f"{p}_state_machine"),
+                definition=json.dumps(render(p, SETTINGS)),
+                roleArn=SETTINGS.role_arn("sfn_role"),
+            )["stateMachineArn"]
+            for p in ("churn", "emr", "inference")
+        }
+        yield {"sfn": sfn, "sns": sns, "sqs": sqs, "topic": topic, "machines": machines}
+    mp.undo()
+
+
+def run_case(cloud, pipeline, case):
+    """Subscribe a fresh queue, run the test case, return (describe, events, alerts)."""
+    sqs = cloud["sqs"]
+    queue = sqs.create_queue(QueueName=f"inbox-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sub = cloud["sns"].subscribe(TopicArn=cloud["topic"], Protocol="sqs", Endpoint=queue_arn)[
+        "SubscriptionArn"
+    ]
+    try:
+        arn = cloud["sfn"].start_execution(
+            stateMachineArn=f"{cloud['machines'][pipeline]}#{case}",
+            name=f"{case}-{uuid.uuid4().hex[:8]}",
+            input=json.dumps({"run_date": "2023-08-01"}),
+        )["executionArn"]
+        desc = wait(cloud["sfn"], arn, timeout=60)
+        events = history(cloud["sfn"], arn)
+        alerts = [
+            json.loads(m["Body"])
+            for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        ]
+        return desc, events, alerts
+    finally:
+        cloud["sns"].unsubscribe(SubscriptionArn=sub)
+
+
+def test_churn_happy_path(cloud):
+    desc, events, alerts = run_case(cloud, "churn", "HappyPath")
+    assert desc["status"] == "SUCCEEDED"
+    assert states_entered(events) == ["ResolveRunDate", "Clean", "BuildFeatures", "Succeeded"]
+    assert task_attempts(events) == {"Clean": 1, "BuildFeatures": 1}
+    assert alerts == []
+
+
+def test_churn_transient_glue_failure_is_retried(cloud):
+    desc, events, alerts = run_case(cloud, "churn", "TransientGlueFailure")
+    assert desc["status"] == "SUCCEEDED"
+    assert states_entered(events) == ["ResolveRunDate", "Clean", "BuildFeatures", "Succeeded"]
+    assert task_attempts(events) == {"Clean": 2, "BuildFeatures": 1}  # one retry
+    failed = [e for e in events if e["type"] == "TaskFailed"]
+    assert [e["taskFailedEventDetails"]["error"] for e in failed] == [
+        "Glue.ConcurrentRunsExceededException"
+    ]
+    assert alerts == []
+
+
+def test_churn_permanent_glue_failure_alerts_and_fails(cloud):
+    desc, events, alerts = run_case(cloud, "churn", "PermanentGlueFailure")
+    assert desc["status"] == "FAILED"
+    assert desc["error"] == "PipelineFailed"
+    assert desc["cause"].startswith("Clean failed: States.TaskFailed: ")
+    assert states_entered(events) == [
+        "ResolveRunDate",
+        "Clean",
+        "CleanFailed",
+        "NotifyFailure",
+        "Failed",
+    ]
+    assert task_attempts(events)["Clean"] == 1  # States.TaskFailed is not retried
+    (alert,) = alerts
+    assert alert["Subject"] == "mlpipe churn (dev) FAILED"
+    assert alert["Message"].startswith(
+        "mlpipe churn (dev) failed in state Clean: error=States.TaskFailed cause="
+    )
+    assert "missing required column(s): Age" in alert["Message"]
+
+
+def test_emr_happy_path_terminates(cloud):
+    desc, events, alerts = run_case(cloud, "emr", "HappyPath")
+    assert desc["status"] == "SUCCEEDED"
+    assert states_entered(events) == [
+        "ResolveRunDate",
+        "CreateCluster",
+        "AddStep",
+        "TerminateCluster",
+        "Succeeded",
+    ]
+    assert alerts == []
+
+
+def test_emr_step_failure_still_terminates_cluster(cloud):
+    desc, events, alerts = run_case(cloud, "emr", "StepFailure")
+    assert desc["status"] == "FAILED"
+    entered = states_entered(events)
+    assert entered == [
+        "ResolveRunDate",
+        "CreateCluster",
+        "AddStep",
+        "AddStepFailed",
+        "TerminateClusterOnFailure",
+        "NotifyFailure",
+        "Failed",
+    ]
+    assert entered.index("TerminateClusterOnFailure") < entered.index("NotifyFailure")
+    (alert,) = alerts
+    assert "failed in state AddStep: error=States.TaskFailed" in alert["Message"]
+    assert "partition column 'class' not found" in alert["Message"]
+
+
+def test_inference_happy_path_notifies(cloud):
+    desc, events, alerts = run_case(cloud, "inference", "HappyPath")
+    assert desc["status"] == "SUCCEEDED"
+    assert states_entered(events) == ["CreateTransformJob", "NotifySuccess", "Succeeded"]
+    (alert,) = alerts
+    assert (
+        alert["Message"]
+        == "mlpipe inference (dev) transform job abalone-mock finished: s3://mlpipe-dev-data-123456789012/predictions/abalone/mock/"
+    )
+
+
+def test_inference_transform_failure(cloud):
+    desc, events, alerts = run_case(cloud, "inference", "TransformFailure")
+    assert desc["status"] == "FAILED"
+    assert states_entered(events) == [
+        "CreateTransformJob",
+        "CreateTransformJobFailed",
+        "NotifyFailure",
+        "Failed",
+    ]
+    (alert,) = alerts
+    assert (
+        "failed in state CreateTransformJob" in alert["Message"]
+        and "not a valid gzip archive" in alert["Message"]
+    )
+
+
+def test_run_date_defaults_to_execution_start_date(cloud):
+    arn = cloud["sfn"].start_execution(
+        stateMachineArn=f"{cloud['machines']['churn']}#HappyPath",
+        name=f"nodate-{uuid.uuid4().hex[:8]}",
+        input="{}",
+    )["executionArn"]
+    desc = wait(cloud["sfn"], arn, timeout=60)
+    assert desc["status"] == "SUCCEEDED"
+    clean_scheduled = next(e for e in history(cloud["sfn"], arn) if e["type"] == "TaskScheduled")
+    args = json.loads(clean_scheduled["taskScheduledEventDetails"]["parameters"])["Arguments"]
+    assert args["--run_date"] == desc["startDate"].date().isoformat()
+    assert args["--input"] == f"{SETTINGS.paths['churn_raw']}run_date={args['--run_date']}/"

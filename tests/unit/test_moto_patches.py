@@ -1,0 +1,138 @@
+"""Each moto patch: the gap it closes still exists in the pinned moto (so the patch is still
+needed), and the patch closes it. A moto upgrade that changes either fails here."""
+
+import inspect
+
+import moto
+import pytest
+
+from mlpipe.local_cloud import patches
+
+
+def test_moto_version_is_the_pinned_one():
+    assert moto.__version__ == "5.2.5"
+
+
+def test_gap_mock_config_loader_is_hard_coded_to_none():
+    from moto.stepfunctions.parser.mocking.mock_config import load_mock_test_case_for
+
+    assert "raw_mock_config = None" in inspect.getsource(load_mock_test_case_for)
+    assert load_mock_test_case_for("any", "HappyPath") is None
+
+
+def test_gap_custom_error_name_rejects_states_errors():
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
+
+    with pytest.raises(ValueError, match="MUST NOT begin with the prefix 'States.'"):
+        CustomErrorName("States.TaskFailed")
+
+
+def test_mock_error_name_accepts_both_kinds():
+    assert patches.mock_error_name("States.TaskFailed").error_name == "States.TaskFailed"
+    assert (
+        patches.mock_error_name("Glue.ThrottlingException").error_name == "Glue.ThrottlingException"
+    )
+
+
+def test_loader_reads_step_functions_local_format(tmp_path, monkeypatch):
+    config = tmp_path / "mock.json"
+    config.write_text(
+        '{"StateMachines": {"M": {"TestCases": {"T": {"A": "R"}}}}, "MockedResponses": {"R": {"0": {"Throw": {"Error": "X.Y", "Cause": "c"}}, "1-2": {"Return": {"ok": 1}}}}}'
+    )
+    monkeypatch.setenv(patches.MOCK_CONFIG_ENV, str(config))
+    case = patches.load_mock_test_case("M", "T")
+    responses = case.state_mocked_responses["A"].mocked_responses
+    assert [type(r).__name__ for r in responses] == [
+        "MockedResponseThrow",
+        "MockedResponseReturn",
+        "MockedResponseReturn",
+    ]
+    assert responses[0].error == "X.Y" and responses[1].payload == {"ok": 1}
+
+
+def test_loader_without_env_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv(patches.MOCK_CONFIG_ENV, raising=False)
+    with pytest.raises(patches.MockConfigError, match=r"\$SFN_MOCK_CONFIG is not set"):
+        patches.load_mock_test_case("M", "T")
+
+
+def test_apply_all_is_idempotent():
+    patches.apply_all()
+    assert patches.apply_all() == []
+
+
+def test_gap_emr_and_sagemaker_are_unsupported_services():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_factory import (
+        _UNSUPPORTED_SERVICE_NAMES,
+    )
+
+    assert {"elasticmapreduce", "sagemaker"} <= _UNSUPPORTED_SERVICE_NAMES
+
+
+def test_gap_sync_callback_is_unguarded():
+    patches.apply_all()
+    original = inspect.getsource(patches.ORIGINALS["sfn_sync_callback_guard"])
+    assert [ln.strip() for ln in original.splitlines()].count(patches.SYNC_GUARD_LINE) == 1
+    assert "if callback_endpoint is not None" not in original
+
+
+def test_gap_context_start_time_is_a_datetime():
+    from moto.stepfunctions.parser.backend import execution_worker
+
+    assert "StartTime=self._evaluation_details.execution_details.start_time," in inspect.getsource(
+        patches.ORIGINALS.get("sfn_start_time_iso")
+        or execution_worker.ExecutionWorker._get_evaluation_environment
+    )
+
+
+def test_iso_start_time_matches_aws_format():
+    import datetime as dt
+
+    value = dt.datetime(2023, 8, 1, 9, 5, 7, 123456, tzinfo=dt.UTC)
+    assert patches.iso_start_time(value) == "2023-08-01T09:05:07.123Z"
+    assert patches.iso_start_time("2023-08-01T00:00:00.000Z") == "2023-08-01T00:00:00.000Z"
+
+
+def test_glue_sync_runs_to_success_with_the_guard():
+    """Regression for the crash: a real (unmocked) glue:startJobRun.sync on moto's Glue."""
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from mlpipe.runs import history, states_entered, wait
+
+    patches.apply_all()
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        glue = boto3.client("glue", region_name="us-east-1")
+        glue.create_job(
+            Name="j", Role="r", Command={"Name": "glueetl", "ScriptLocation": "s3://b/s.py"}
+        )
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        definition = {
+            "StartAt": "Run",
+            "States": {
+                "Run": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::glue:startJobRun.sync",
+                    "Parameters": {"JobName": "j"},
+                    "End": True,
+                }
+            },
+        }
+        arn = sfn.create_state_machine(
+            name="g", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/r"
+        )["stateMachineArn"]
+        ex = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        desc = wait(sfn, ex, timeout=60)
+        assert desc["status"] == "SUCCEEDED", desc
+        assert json.loads(desc["output"])["JobRunState"] == "SUCCEEDED"
+        assert states_entered(history(sfn, ex)) == ["Run"]
+
+
+def test_gap_glue_sync_output_keeps_datetimes():
+    patches.apply_all()
+    source = inspect.getsource(patches.ORIGINALS["sfn_glue_sync_output"])
+    assert "return job_run" in source and "json_safe" not in source

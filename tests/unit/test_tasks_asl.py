@@ -1,0 +1,49 @@
+import json
+
+import pytest
+from invoke import Config, Context, Exit
+
+from mlpipe import ROOT
+from mlpipe.tasks import asl
+
+
+def ctx():
+    config = Config(project_location=str(ROOT))
+    config.load_project()
+    return Context(config=config)
+
+
+def test_render_writes_validated_definitions(tmp_path, capsys):
+    asl.render_(ctx(), target="aws", env="prod", out=str(tmp_path))
+    churn = json.loads((tmp_path / "churn.asl.json").read_text())
+    assert (
+        churn["States"]["Clean"]["Parameters"]["Arguments"]["--output"]
+        == "s3://mlpipe-prod-data-${account_id}/curated/churn/"
+    )
+    assert "rendered churn" in capsys.readouterr().out
+
+
+def test_validate_all_ok(capsys):
+    asl.validate_(ctx(), target="local")
+    out = capsys.readouterr().out
+    assert out.count(" ok") == 3
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"target": "gcp"}, "error: unknown target 'gcp': choose one of local, localstack, aws"),
+        (
+            {"pipeline": "nope"},
+            "error: unknown pipeline 'nope': choose one of churn, emr, inference",
+        ),
+        (
+            {"env": "Prod_1"},
+            "error: env must be lower-case letters, digits and dashes, got 'Prod_1'",
+        ),
+    ],
+)
+def test_bad_arguments_are_one_line_exits(kwargs, message):
+    with pytest.raises(Exit) as err:
+        asl.validate_(ctx(), **kwargs)
+    assert err.value.message == message and err.value.code == 2
