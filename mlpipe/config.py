@@ -193,8 +193,16 @@ class Settings:
             "--enable-continuous-cloudwatch-log": "true",
             "--TempDir": self.paths["glue_temp"],
         }
+        sizing = {
+            "glue_version": "5.0",
+            "worker_type": "G.1X",
+            "number_of_workers": 2,
+            "timeout_minutes": 60,
+            "max_concurrent_runs": 1,
+        }
         return {
             "clean": {
+                **sizing,
                 "name": self.name("clean_job"),
                 "script": self.paths["glue_scripts"] + "clean_customers.py",
                 "default_arguments": {
@@ -204,6 +212,7 @@ class Settings:
                 },
             },
             "features": {
+                **sizing,
                 "name": self.name("features_job"),
                 "script": self.paths["glue_scripts"] + "build_features.py",
                 "default_arguments": {
@@ -213,6 +222,9 @@ class Settings:
                 },
             },
         }
+
+    # EventBridge syntax for lab 2's "every 15 minutes" (the lab writes it as 0 */15 * ? * *).
+    emr_schedule_expression: str = "cron(0/15 * * * ? *)"
 
     @property
     def emr_cluster(self) -> dict:

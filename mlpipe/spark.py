@@ -44,3 +44,15 @@ def spark_submit_cmd(
     else:
         cmd += list(args)
     return cmd
+
+
+def error_line(*outputs: str) -> str:
+    """The job's one-line error (``ERROR: ...``), else the last non-empty output line.
+
+    spark-submit's PythonRunner merges the driver's stderr into stdout, so callers pass both.
+    """
+    lines = [ln.strip() for out in outputs for ln in (out or "").splitlines() if ln.strip()]
+    for line in reversed(lines):
+        if line.startswith("ERROR: "):
+            return line[len("ERROR: ") :]
+    return lines[-1] if lines else "failed with no output"

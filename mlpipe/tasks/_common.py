@@ -23,18 +23,6 @@ def fail(message: str, code: int = 1):
     raise Exit(f"error: {message}", code=code)
 
 
-def error_line(*outputs: str) -> str:
-    """The job's one-line error (``ERROR: ...``), else the last non-empty output line.
-
-    spark-submit's PythonRunner merges the driver's stderr into stdout, so callers pass both.
-    """
-    lines = [ln.strip() for out in outputs for ln in (out or "").splitlines() if ln.strip()]
-    for line in reversed(lines):
-        if line.startswith("ERROR: "):
-            return line[len("ERROR: ") :]
-    return lines[-1] if lines else "failed with no output"
-
-
 def settings_for(c, target=None, env=None, **overrides):
     """Settings for a task: CLI values, else invoke.yaml; a bad value is a one-line exit."""
     from mlpipe.config import ConfigError, load_settings

@@ -9,8 +9,8 @@ from invoke import task
 
 from mlpipe.packaging import GLUE_SCRIPTS, build_transforms_zip
 from mlpipe.report import manifest_table, print_tables, rows_table
-from mlpipe.spark import spark_submit_cmd
-from mlpipe.tasks._common import error_line, fail, repo_path, setting
+from mlpipe.spark import error_line, spark_submit_cmd
+from mlpipe.tasks._common import fail, repo_path, setting
 
 
 def local_job_commands(zip_path, input_path, out_dir, run_date, date_formats=None) -> list[str]:

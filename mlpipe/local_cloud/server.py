@@ -1,0 +1,72 @@
+"""The local cloud server process: moto (patched) + mlpipe runtimes on one port.
+
+    python -m mlpipe.local_cloud.server --host 127.0.0.1 --port 4566 --state-dir .mlpipe/local
+
+Started in the background by ``invoke local.up`` (and the test fixture) through
+``mlpipe.local_cloud.control``; stopped with SIGTERM, which also kills running job processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+
+READY_LINE = "mlpipe local cloud ready on"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--state-dir", default=".mlpipe/local")
+    args = parser.parse_args(argv)
+
+    # moto's Step Functions engine calls services back on localhost:$MOTO_PORT.
+    os.environ["MOTO_PORT"] = str(args.port)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    from moto.core.config import default_user_config
+    from moto.server import ThreadedMotoServer
+
+    from mlpipe.local_cloud.glue import GlueRuntime
+    from mlpipe.local_cloud.patches import apply_all
+
+    default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+    applied = apply_all()
+    endpoint = f"http://{args.host}:{args.port}"
+    state_dir = Path(args.state_dir)
+    (state_dir / "glue-runs").mkdir(parents=True, exist_ok=True)
+    glue = GlueRuntime(
+        endpoint,
+        state_dir / "glue-runs",
+        minute_seconds=float(os.environ.get("MLPIPE_GLUE_MINUTE_SECONDS", "60")),
+    )
+    glue.install()
+
+    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    server.start()
+    stopped = threading.Event()
+
+    def shutdown(signum, frame):
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    logging.getLogger("mlpipe.local_cloud").info(
+        "%s %s (patches: %s)", READY_LINE, endpoint, ", ".join(applied)
+    )
+    stopped.wait()
+    glue.stop_all()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
