@@ -3,8 +3,16 @@ LocalStack, AWS). The history helpers are pure functions over ``GetExecutionHist
 
 from __future__ import annotations
 
+import json
+import tempfile
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlpipe.aws import client, split_s3
+from mlpipe.config import Settings
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
@@ -76,3 +84,114 @@ def wait(
                 f"execution {execution_arn} still {desc['status']} after {timeout:.0f}s"
             )
         time.sleep(poll)
+
+
+# --------------------------------------------------------------------------- pipeline runs
+
+
+@dataclass
+class RunResult:
+    execution_arn: str
+    status: str
+    events: list = field(default_factory=list)
+    describe: dict = field(default_factory=dict)
+    alerts: list = field(default_factory=list)
+
+    @property
+    def failed_state(self) -> str | None:
+        cause = self.describe.get("cause") or ""
+        return cause.split(" failed: ", 1)[0] if " failed: " in cause else None
+
+
+def upload_input(settings: Settings, local_file: Path, prefix_uri: str) -> str:
+    """Replace the objects under ``prefix_uri`` with ``local_file`` (this run's input)."""
+    s3 = client(settings, "s3")
+    bucket, prefix = split_s3(prefix_uri)
+    stale = [
+        {"Key": k["Key"]}
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for k in page.get("Contents", [])
+    ]
+    if stale:
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": stale})
+    key = prefix + Path(local_file).name
+    s3.upload_file(str(local_file), bucket, key)
+    return f"s3://{bucket}/{key}"
+
+
+def alert_queue_url(settings: Settings) -> str:
+    return client(settings, "sqs").get_queue_url(QueueName=settings.name("alerts_queue"))[
+        "QueueUrl"
+    ]
+
+
+def read_alerts(settings: Settings, execution_name: str, wait_seconds: int = 2) -> list[str]:
+    """Alert texts for one execution from the SQS inbox subscribed to the alerts topic."""
+    sqs = client(settings, "sqs")
+    url = alert_queue_url(settings)
+    found = []
+    for _ in range(3):
+        msgs = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
+        ).get("Messages", [])
+        for m in msgs:
+            body = json.loads(m["Body"])
+            text = body.get("Message", m["Body"])
+            if execution_name in text:
+                found.append(text)
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        if found or not msgs:
+            break
+    return found
+
+
+def start(settings: Settings, pipeline: str, payload: dict) -> tuple[str, str]:
+    name = f"{pipeline}-{payload.get('run_date', 'run')}-{uuid.uuid4().hex[:8]}"
+    arn = client(settings, "stepfunctions").start_execution(
+        stateMachineArn=settings.state_machine_arn(pipeline), name=name, input=json.dumps(payload)
+    )["executionArn"]
+    return arn, name
+
+
+def follow(
+    settings: Settings, execution_arn: str, on_event: Callable, timeout: float = 900.0
+) -> RunResult:
+    """Poll the execution, calling ``on_event(event)`` for every new history event."""
+    sfn = client(settings, "stepfunctions")
+    seen = 0
+
+    def poll(_desc):
+        nonlocal seen
+        events = history(sfn, execution_arn)
+        for event in events[seen:]:
+            on_event(event)
+        seen = len(events)
+
+    desc = wait(sfn, execution_arn, timeout=timeout, poll=0.5, on_poll=poll)
+    events = history(sfn, execution_arn)
+    for event in events[seen:]:
+        on_event(event)
+    return RunResult(execution_arn, desc["status"], events, desc)
+
+
+def read_json(settings: Settings, uri: str) -> dict:
+    bucket, key = split_s3(uri)
+    return json.loads(client(settings, "s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def read_parquet_rows(settings: Settings, prefix_uri: str) -> list[dict]:
+    """All rows of a Parquet dataset in S3 (downloaded to a temp dir, read with pyarrow)."""
+    import pyarrow.parquet as pq
+
+    s3 = client(settings, "s3")
+    bucket, prefix = split_s3(prefix_uri)
+    keys = [
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for o in page.get("Contents", [])
+        if o["Key"].endswith(".parquet")
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, key in enumerate(keys):
+            s3.download_file(bucket, key, f"{tmp}/{i:05d}.parquet")
+        return pq.read_table(tmp).to_pylist() if keys else []

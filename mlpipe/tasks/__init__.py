@@ -2,10 +2,13 @@
 
 from invoke import Collection
 
-from mlpipe.tasks import asl, build, data, jobs
+from mlpipe.tasks import asl, build, data, deploy, jobs, local, run
 
 namespace = Collection()
 namespace.add_task(build.package)
+namespace.add_task(deploy.deploy)
+namespace.add_task(run.run)
 namespace.add_collection(Collection.from_module(data))
 namespace.add_collection(Collection.from_module(jobs))
 namespace.add_collection(Collection.from_module(asl))
+namespace.add_collection(Collection.from_module(local))
