@@ -176,7 +176,9 @@ class LocalDeployer:
         if all(current.get(k) == v for k, v in request.items() if k != "Name"):
             self._record("unchanged", "glue job", name)
             return
-        glue.update_job(JobName=name, JobUpdate={k: v for k, v in request.items() if k != "Name"})
+        # moto does not implement UpdateJob: replace the job (its run history goes with it).
+        glue.delete_job(JobName=name)
+        glue.create_job(**request, Tags=self.s.tags)
         self._record("updated", "glue job", name)
 
     def ensure_alerts(self) -> str:

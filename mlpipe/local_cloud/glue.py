@@ -138,6 +138,7 @@ class GlueRuntime:
             code, stdout, stderr, timed_out = self._execute(
                 run.job_run_id, cmd, self._timeout_seconds(job, run), workdir
             )
+            stdout, stderr = mirror.to_uris(stdout), mirror.to_uris(stderr)
             if timed_out:
                 minutes = self._timeout_seconds(job, run) / self.minute_seconds
                 meta["error"] = f"Job run timed out after {minutes:g} minute(s)"

@@ -42,6 +42,10 @@ class S3Mirror:
             tuple[str, str], dict[str, str]
         ] = {}  # (bucket, prefix) -> remote snapshot
 
+    def to_uris(self, text: str) -> str:
+        """Rewrite mirror paths in ``text`` (job errors, logs) back to the s3:// URIs users passed."""
+        return text.replace(f"{self.root}/", "s3://")
+
     def local(self, bucket: str, key: str) -> Path:
         return self.root / bucket / key
 

@@ -47,7 +47,9 @@ def _progress(console: Console, started: float):
 )
 def run(c, pipeline=None, input=None, run_date=None, target=None, env=None):
     """Run a pipeline: upload input, start, follow live, print the results."""
-    pipeline = pipeline or "churn"  # a positional with a non-None default is never consumed by invoke
+    pipeline = (
+        pipeline or "churn"
+    )  # a positional with a non-None default is never consumed by invoke
     if pipeline not in PIPELINES:
         fail(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}", code=2)
     if pipeline != "churn":
