@@ -238,3 +238,35 @@ def generate_churn_csv(
             lines = _chunk(rng, 1000 + start, n, run_date, rates, stats)
             out.write((eol.join(lines) + eol).encode("utf-8", "surrogateescape"))
     return stats
+
+
+# --------------------------------------------------------------------------- lab 2 telemetry
+
+TELEMETRY_HEADER = "player_id,class,platform,level,light,kills,deaths,session_minutes"
+TELEMETRY_CLASSES = ("Titan", "Hunter", "Warlock")
+TELEMETRY_SCHEMA = "player_id STRING, class STRING, platform STRING, level INT, light INT, kills INT, deaths INT, session_minutes DOUBLE"
+
+
+def generate_telemetry_csv(path: str | Path, rows: int, seed: int = 7) -> dict[str, int]:
+    """Game telemetry in the spirit of lab 2's example (a ``class`` column to partition by).
+
+    Returns the number of rows per class, which is what the EMR step's partitions must hold.
+    """
+    rng = np.random.default_rng(seed)
+    classes = np.array(TELEMETRY_CLASSES)[rng.choice(3, rows, p=[0.4, 0.35, 0.25])]
+    platforms = np.array(["PC", "PlayStation", "Xbox"])[rng.integers(0, 3, rows)]
+    level = rng.integers(1, 51, rows)
+    light = (level * 30 + rng.normal(200, 40, rows)).astype(int)
+    kills = rng.poisson(level * 2)
+    deaths = rng.poisson(20, rows)
+    minutes = np.round(rng.gamma(2.0, 30.0, rows), 1)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(TELEMETRY_HEADER + "\n")
+        for i in range(rows):
+            out.write(
+                f"p{i:07d},{classes[i]},{platforms[i]},{level[i]},{light[i]},{kills[i]},{deaths[i]},{minutes[i]}\n"
+            )
+    values, counts = np.unique(classes, return_counts=True)
+    return {str(v): int(c) for v, c in zip(values, counts, strict=True)}

@@ -39,13 +39,7 @@ class LocalCloud:
             pid = int(self.pid_file.read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            return pid
-        return pid
+        return pid if alive(pid) else None
 
     def is_ready(self) -> bool:
         sts = boto3.client(
@@ -112,11 +106,12 @@ class LocalCloud:
             return False
         os.killpg(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.pid():
+        while time.monotonic() < deadline and alive(pid):
             time.sleep(0.1)
-        if self.pid():
+        if alive(pid):
             os.killpg(pid, signal.SIGKILL)
-        _reap(pid)
+            while alive(pid) and time.monotonic() < deadline + 5:
+                time.sleep(0.1)
         self.pid_file.unlink(missing_ok=True)
         return True
 
@@ -130,8 +125,22 @@ class LocalCloud:
         return lines[-1] if lines else "(empty log)"
 
 
-def _reap(pid: int) -> None:
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs. Reaps it if it is our exited child, and a zombie counts as dead."""
     try:
-        os.waitpid(pid, os.WNOHANG)
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
     except ChildProcessError:
-        pass
+        pass  # not our child
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"

@@ -19,18 +19,15 @@ The run's state is STARTING -> RUNNING -> SUCCEEDED | FAILED | TIMEOUT with Erro
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import signal
-import subprocess
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import boto3
 
+from mlpipe.local_cloud.process import ProcessRegistry
 from mlpipe.local_cloud.staging import S3Mirror
 from mlpipe.spark import error_line, spark_submit_cmd
 
@@ -58,8 +55,7 @@ class GlueRuntime:
         self.work_root = Path(work_root)
         self.minute_seconds = minute_seconds  # tests shrink Glue's minute-based Timeout
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="glue-run")
-        self._procs: dict[str, subprocess.Popen] = {}
-        self._lock = threading.Lock()
+        self.procs = ProcessRegistry()
 
     # ------------------------------------------------------------------ moto hooks
     def install(self) -> None:
@@ -135,8 +131,14 @@ class GlueRuntime:
             cmd = spark_submit_cmd(
                 script, argv, py_files=py_files, conf={"spark.local.dir": str(workdir / "spark")}
             )
-            code, stdout, stderr, timed_out = self._execute(
-                run.job_run_id, cmd, self._timeout_seconds(job, run), workdir
+            result = self.procs.run(
+                run.job_run_id, cmd, workdir, timeout=self._timeout_seconds(job, run)
+            )
+            code, stdout, stderr, timed_out = (
+                result.code,
+                result.stdout,
+                result.stderr,
+                result.timed_out,
             )
             stdout, stderr = mirror.to_uris(stdout), mirror.to_uris(stderr)
             if timed_out:
@@ -160,40 +162,8 @@ class GlueRuntime:
             self._write_logs(run.job_run_id, stdout, stderr, meta["error"])
             shutil.rmtree(workdir, ignore_errors=True)
 
-    def _execute(self, run_id: str, cmd: list[str], timeout: float, workdir: Path):
-        env = {
-            **os.environ,
-            "PYSPARK_PYTHON": os.environ.get(
-                "PYSPARK_PYTHON", shutil.which("python3") or "python3"
-            ),
-        }
-        proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=workdir,
-            env=env,
-            start_new_session=True,
-        )
-        with self._lock:
-            self._procs[run_id] = proc
-        try:
-            out, err = proc.communicate(timeout=timeout)
-            return proc.returncode, out, err, False
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            out, err = proc.communicate()
-            return proc.returncode, out, err, True
-        finally:
-            with self._lock:
-                self._procs.pop(run_id, None)
-
     def stop_all(self) -> None:
-        with self._lock:
-            procs = list(self._procs.values())
-        for proc in procs:
-            _kill_group(proc)
+        self.procs.kill_all()
         self.pool.shutdown(wait=False, cancel_futures=True)
 
     def _write_logs(self, run_id: str, stdout: str, stderr: str, error: str | None) -> None:
@@ -221,13 +191,6 @@ class GlueRuntime:
                     )
         except Exception:  # logs are best effort; the run's state is already set
             LOG.exception("could not write logs for %s", run_id)
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _utcnow():
