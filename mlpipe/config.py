@@ -223,6 +223,11 @@ class Settings:
             },
         }
 
+    # The SageMaker scikit-learn serving image the model runs in on AWS (region-specific account).
+    sklearn_image: str = (
+        "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+    )
+
     # EventBridge syntax for lab 2's "every 15 minutes" (the lab writes it as 0 */15 * ? * *).
     emr_schedule_expression: str = "cron(0/15 * * * ? *)"
 

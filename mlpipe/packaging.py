@@ -30,3 +30,21 @@ def build_transforms_zip(build_dir: Path) -> Path:
             zf.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
     tmp.replace(out)
     return out
+
+
+EMR_APP = ROOT / "emr_jobs" / "partition_dataset.py"
+
+
+def build_model_artifact(build_dir: Path, force: bool = False) -> tuple[Path, dict]:
+    """``<build>/models/abalone/model.tar.gz`` (trained once, reused unless ``force``)."""
+    import json
+    import tarfile
+
+    out = Path(build_dir) / "models" / "abalone" / "model.tar.gz"
+    if out.exists() and not force:
+        with tarfile.open(out, "r:gz") as tar:
+            return out, json.loads(tar.extractfile("metrics.json").read())
+    from abalone_model.train import package, train
+
+    model, metrics = train()
+    return package(model, out, metrics), metrics

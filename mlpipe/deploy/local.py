@@ -18,12 +18,21 @@ from botocore.exceptions import ClientError
 from mlpipe.asl import render_all
 from mlpipe.aws import client, split_s3
 from mlpipe.config import PIPELINES, Settings
-from mlpipe.packaging import GLUE_SCRIPTS, build_transforms_zip
+from mlpipe.packaging import EMR_APP, GLUE_SCRIPTS, build_model_artifact, build_transforms_zip
 
-ASSUME = {
-    "glue": "glue.amazonaws.com",
-    "sfn": "states.amazonaws.com",
-    "events": "events.amazonaws.com",
+# role key -> the service that assumes it
+ROLES = {
+    "glue_role": "glue.amazonaws.com",
+    "sfn_role": "states.amazonaws.com",
+    "events_role": "events.amazonaws.com",
+    "emr_service_role": "elasticmapreduce.amazonaws.com",
+    "emr_ec2_role": "ec2.amazonaws.com",
+    "sagemaker_role": "sagemaker.amazonaws.com",
+}
+PIPELINE_ROLES = {
+    "churn": ["glue_role"],
+    "emr": ["emr_service_role", "emr_ec2_role"],
+    "inference": ["sagemaker_role"],
 }
 
 
@@ -76,21 +85,26 @@ class LocalDeployer:
 
     # ------------------------------------------------------------------ entry point
     def deploy(self, pipelines=PIPELINES) -> list[Change]:
-        zip_path = build_transforms_zip(self.build_dir)
         definitions = render_all(self.s, self.build_dir / "asl", pipelines)
         for kind in ("data", "artifacts", "logs"):
             self.ensure_bucket(self.s.bucket(kind), versioned=kind == "data")
-        artifacts = {
-            self.s.glue_jobs["clean"]["script"]: GLUE_SCRIPTS["clean"],
-            self.s.glue_jobs["features"]["script"]: GLUE_SCRIPTS["features"],
-            self.s.glue_jobs["clean"]["default_arguments"]["--extra-py-files"]: zip_path,
-        }
-        for uri, path in artifacts.items():
-            self.ensure_object(uri, Path(path))
-        for role in ("glue_role", "sfn_role", "events_role"):
-            self.ensure_role(self.s.name(role), ASSUME[role.split("_")[0]])
-        for key in ("clean", "features"):
-            self.ensure_glue_job(glue_job_request(self.s, key))
+        for role in ["sfn_role", "events_role"] + [r for p in pipelines for r in PIPELINE_ROLES[p]]:
+            self.ensure_role(self.s.name(role), ROLES[role])
+        if "churn" in pipelines:
+            zip_path = build_transforms_zip(self.build_dir)
+            jobs = self.s.glue_jobs
+            self.ensure_object(jobs["clean"]["script"], GLUE_SCRIPTS["clean"])
+            self.ensure_object(jobs["features"]["script"], GLUE_SCRIPTS["features"])
+            self.ensure_object(jobs["clean"]["default_arguments"]["--extra-py-files"], zip_path)
+            for key in ("clean", "features"):
+                self.ensure_glue_job(glue_job_request(self.s, key))
+        if "emr" in pipelines:
+            self.ensure_instance_profile(self.s.name("emr_ec2_role"))
+            self.ensure_object(self.s.paths["emr_code"] + EMR_APP.name, EMR_APP)
+        if "inference" in pipelines:
+            artifact, _ = build_model_artifact(self.build_dir)
+            self.ensure_object(self.s.paths["model_artifact"], artifact)
+            self.ensure_model()
         self.ensure_alerts()
         for pipeline, path in definitions.items():
             self.ensure_state_machine(
@@ -163,6 +177,49 @@ class LocalDeployer:
                 RoleName=name, AssumeRolePolicyDocument=_trust(service), Tags=self.tags_list()
             )
             self._record("created", "iam role", name)
+
+    def ensure_instance_profile(self, name: str) -> None:
+        """EMR's EC2 instance profile, holding the role of the same name."""
+        iam = self._c("iam")
+        try:
+            iam.get_instance_profile(InstanceProfileName=name)
+            self._record("unchanged", "instance profile", name)
+        except iam.exceptions.NoSuchEntityException:
+            iam.create_instance_profile(InstanceProfileName=name, Tags=self.tags_list())
+            iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+            self._record("created", "instance profile", name)
+
+    def ensure_model(self) -> None:
+        """The SageMaker model: the scikit-learn image plus model.tar.gz (Terraform's sagemaker_model)."""
+        sm = self._c("sagemaker")
+        name = self.s.name("model")
+        container = {
+            "Image": self.s.sklearn_image,
+            "ModelDataUrl": self.s.paths["model_artifact"],
+            "Environment": {
+                "SAGEMAKER_PROGRAM": "inference.py",
+                "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+            },
+        }
+        try:
+            current = sm.describe_model(ModelName=name)
+        except ClientError:
+            current = None
+        if (
+            current
+            and current.get("PrimaryContainer", {}).get("ModelDataUrl") == container["ModelDataUrl"]
+        ):
+            self._record("unchanged", "sagemaker model", name)
+            return
+        if current:
+            sm.delete_model(ModelName=name)
+        sm.create_model(
+            ModelName=name,
+            ExecutionRoleArn=self.s.role_arn("sagemaker_role"),
+            PrimaryContainer=container,
+            Tags=self.tags_list(),
+        )
+        self._record("updated" if current else "created", "sagemaker model", name)
 
     def ensure_glue_job(self, request: dict) -> None:
         glue = self._c("glue")

@@ -35,23 +35,33 @@ def main(argv: list[str] | None = None) -> int:
     from moto.core.config import default_user_config
     from moto.server import ThreadedMotoServer
 
-    from mlpipe.local_cloud.glue import GlueRuntime
+    from mlpipe.local_cloud.emr import EmrRuntime
+    from mlpipe.local_cloud.glue import GlueRuntime, client
     from mlpipe.local_cloud.patches import apply_all
+    from mlpipe.local_cloud.sagemaker import SageMakerRuntime
+    from mlpipe.local_cloud.scheduler import Scheduler
 
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
     applied = apply_all()
     endpoint = f"http://{args.host}:{args.port}"
     state_dir = Path(args.state_dir)
-    (state_dir / "glue-runs").mkdir(parents=True, exist_ok=True)
-    glue = GlueRuntime(
-        endpoint,
-        state_dir / "glue-runs",
-        minute_seconds=float(os.environ.get("MLPIPE_GLUE_MINUTE_SECONDS", "60")),
+    for sub in ("glue-runs", "emr-steps", "transforms"):
+        (state_dir / sub).mkdir(parents=True, exist_ok=True)
+    minute = float(os.environ.get("MLPIPE_GLUE_MINUTE_SECONDS", "60"))
+    glue = GlueRuntime(endpoint, state_dir / "glue-runs", minute_seconds=minute)
+    emr = EmrRuntime(endpoint, state_dir / "emr-steps")
+    sagemaker = SageMakerRuntime(endpoint, state_dir / "transforms")
+    for runtime in (glue, emr, sagemaker):
+        runtime.install()
+    scheduler = Scheduler(
+        lambda: client("events", endpoint),
+        lambda: client("stepfunctions", endpoint),
+        interval=float(os.environ.get("MLPIPE_SCHEDULER_INTERVAL", "5")),
     )
-    glue.install()
 
     server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()
+    scheduler.start()
     stopped = threading.Event()
 
     def shutdown(signum, frame):
@@ -63,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         "%s %s (patches: %s)", READY_LINE, endpoint, ", ".join(applied)
     )
     stopped.wait()
+    scheduler.stop()
     glue.stop_all()
+    emr.stop_all()
     server.stop()
     return 0
 

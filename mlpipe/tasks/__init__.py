@@ -6,6 +6,7 @@ from mlpipe.tasks import asl, build, data, deploy, jobs, local, run
 
 namespace = Collection()
 namespace.add_task(build.package)
+namespace.add_task(build.model)
 namespace.add_task(deploy.deploy)
 namespace.add_task(run.run)
 namespace.add_collection(Collection.from_module(data))

@@ -12,3 +12,20 @@ def package(c, build_dir=None):
     out = build_transforms_zip(repo_path(setting(c, "build_dir", build_dir)))
     print(f"packaged {out}")
     return out
+
+
+@task(
+    name="model",
+    help={
+        "build-dir": "output directory (default: mlpipe.build_dir)",
+        "force": "retrain even if the artefact exists",
+    },
+)
+def model(c, build_dir=None, force=False):
+    """Train the abalone model and package build/models/abalone/model.tar.gz; print holdout RMSE."""
+    from mlpipe.packaging import build_model_artifact
+
+    path, metrics = build_model_artifact(repo_path(setting(c, "build_dir", build_dir)), force=force)
+    print(
+        f"{path}: holdout RMSE {metrics['holdout_rmse']} rings (mean-baseline {metrics['baseline_rmse']}) on {metrics['holdout_rows']} rows"
+    )

@@ -44,3 +44,29 @@ def status(c, port=None):
     )
     if state != "up":
         fail("local cloud is not up: run `invoke local.up`", code=3)
+
+
+@task(
+    help={
+        "rule": "EventBridge rule name (default: the emr schedule)",
+        "target": "target (default: mlpipe.target)",
+        "env": "environment (default: mlpipe.env)",
+    }
+)
+def tick(c, rule=None, target=None, env=None):
+    """Fire an EventBridge schedule rule now (starts its Step Functions targets)."""
+    from mlpipe.aws import client
+    from mlpipe.local_cloud.scheduler import fire
+    from mlpipe.tasks._common import settings_for
+
+    settings = settings_for(c, target, env)
+    rule = rule or settings.name("emr_schedule")
+    events = client(settings, "events")
+    try:
+        started = fire(events, client(settings, "stepfunctions"), rule)
+    except events.exceptions.ResourceNotFoundException:
+        fail(f"no rule named {rule!r}: run `invoke deploy --target local` first", code=2)
+    for arn in started:
+        print(f"started {arn}")
+    if not started:
+        fail(f"rule {rule!r} has no Step Functions target", code=1)

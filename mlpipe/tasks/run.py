@@ -7,7 +7,7 @@ import time
 from invoke import task
 from rich.console import Console
 
-from mlpipe import runs
+from mlpipe import pipelines, runs
 from mlpipe.config import PIPELINES
 from mlpipe.report import manifest_table, print_tables, rows_table
 from mlpipe.tasks._common import fail, repo_path, setting, settings_for
@@ -35,12 +35,77 @@ def _progress(console: Console, started: float):
     return on_event
 
 
+def _summary_churn(console, settings, run_date, name, context):
+    clean = f"{settings.paths['churn_clean']}run_date={run_date}/"
+    by_country = f"{settings.paths['churn_features']}by_country/run_date={run_date}/"
+    print_tables(
+        manifest_table(runs.read_json(settings, clean + "_manifest.json")),
+        rows_table(
+            "features by country (from S3)",
+            sorted(runs.read_parquet_rows(settings, by_country), key=lambda r: r["country"]),
+        ),
+    )
+    console.print(
+        f"features: {settings.paths['churn_features']}by_country|by_customer/run_date={run_date}/"
+    )
+
+
+def _summary_emr(console, settings, run_date, name, expected):
+    column = settings.emr_cluster["partition_by"]
+    written = pipelines.emr_partitions(settings, run_date, column)
+    rows = [
+        {column: k, "rows": v, "expected": (expected or {}).get(k, "")}
+        for k, v in sorted(written.items())
+    ]
+    print_tables(
+        rows_table(
+            f"Parquet partitions in {settings.paths['telemetry_partitioned']}run_date={run_date}/",
+            rows,
+        )
+    )
+    states = [
+        (c["Name"], c["Status"]["State"])
+        for c in pipelines.clusters(settings, f"{settings.prefix}-emr-{name}")
+    ]
+    console.print("clusters: " + ", ".join(f"{n} {st}" for n, st in states))
+
+
+def _summary_inference(console, settings, run_date, name, labels):
+    rows = pipelines.inference_output(settings, name)
+    header = [
+        "Sex",
+        "Length",
+        "Diameter",
+        "Height",
+        "Whole",
+        "Shucked",
+        "Viscera",
+        "Shell",
+        "prediction",
+    ]
+    sample = [dict(zip(header, r, strict=False)) for r in rows[:5]]
+    print_tables(
+        rows_table(
+            f"{len(rows)} scored rows (first 5) in {settings.paths['abalone_predictions']}{name}/",
+            sample,
+            header,
+        )
+    )
+    if labels:
+        console.print(
+            f"RMSE against the batch's hidden labels: {pipelines.rmse(labels, [float(r[-1]) for r in rows]):.3f} rings"
+        )
+
+
+SUMMARIES = {"churn": _summary_churn, "emr": _summary_emr, "inference": _summary_inference}
+
+
 @task(
     positional=["pipeline"],
     help={
-        "pipeline": "churn (default; emr and inference arrive with lab 2)",
-        "input": "CSV to upload as this run's input (default: the lab sample)",
-        "run-date": "YYYY-MM-DD (default: mlpipe.run_date)",
+        "pipeline": "churn (default), emr or inference",
+        "input": "file to upload as this run's input (default: the lab sample / generated demo data)",
+        "run-date": "YYYY-MM-DD (default: mlpipe.run_date; churn and emr)",
         "target": "target (default: mlpipe.target)",
         "env": "environment (default: mlpipe.env)",
     },
@@ -52,20 +117,25 @@ def run(c, pipeline=None, input=None, run_date=None, target=None, env=None):
     )  # a positional with a non-None default is never consumed by invoke
     if pipeline not in PIPELINES:
         fail(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}", code=2)
-    if pipeline != "churn":
-        fail(f"`invoke run {pipeline}` is not available yet (lab 2 pipelines land later)", code=2)
     settings = settings_for(c, target, env)
     run_date = setting(c, "run_date", run_date)
-    input_path = repo_path(setting(c, "sample_input", input))
-    if not input_path.exists():
+    input_path = (
+        repo_path(input)
+        if input
+        else (repo_path(setting(c, "sample_input")) if pipeline == "churn" else None)
+    )
+    if input_path and not input_path.exists():
         fail(f"input not found: {input_path}")
     console = Console()
     from botocore.exceptions import ClientError, EndpointConnectionError
 
     try:
-        uri = runs.upload_input(
-            settings, input_path, f"{settings.paths['churn_raw']}run_date={run_date}/"
-        )
+        if pipeline == "churn":
+            uri, context = pipelines.prepare_churn(settings, input_path, run_date), None
+        elif pipeline == "emr":
+            uri, context = pipelines.prepare_emr(settings, run_date, input_path)
+        else:
+            uri, context = pipelines.prepare_inference(settings, input_path)
         arn, name = runs.start(settings, pipeline, {"run_date": run_date})
     except EndpointConnectionError:
         fail(
@@ -97,15 +167,4 @@ def run(c, pipeline=None, input=None, run_date=None, target=None, env=None):
         for alert in alerts:
             console.print(f"[yellow]SNS alert:[/yellow] {alert}")
         fail(f"{pipeline} execution {name} {result.status}", code=1)
-    clean = f"{settings.paths['churn_clean']}run_date={run_date}/"
-    by_country = f"{settings.paths['churn_features']}by_country/run_date={run_date}/"
-    print_tables(
-        manifest_table(runs.read_json(settings, clean + "_manifest.json")),
-        rows_table(
-            "features by country (from S3)",
-            sorted(runs.read_parquet_rows(settings, by_country), key=lambda r: r["country"]),
-        ),
-    )
-    console.print(
-        f"features: {settings.paths['churn_features']}by_country|by_customer/run_date={run_date}/"
-    )
+    SUMMARIES[pipeline](console, settings, run_date, name, context)
