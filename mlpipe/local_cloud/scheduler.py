@@ -74,10 +74,6 @@ def _field(spec: str, low: int, high: int, names: dict) -> frozenset[int] | None
         return None
     allowed: set[int] = set()
     for part in spec.split(","):
-        if any(ch in part for ch in "LW#"):
-            raise ScheduleError(
-                f"cron field {part!r}: L, W and # are not supported by the local cloud"
-            )
         base, _, step = part.partition("/")
         if base in ("*", "?"):
             start, end = low, high
@@ -99,6 +95,8 @@ def _value(token: str, names: dict) -> int:
     if token in names:
         return names[token]
     if not token.isdigit():
+        if any(ch in token for ch in "LW#"):
+            raise ScheduleError(f"cron value {token!r}: L, W and # are not supported by the local cloud")
         raise ScheduleError(f"bad cron value {token!r}")
     return int(token)
 

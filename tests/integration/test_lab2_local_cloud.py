@@ -1,0 +1,148 @@
+"""Lab 2 on the local cloud: transient EMR cluster (+ schedule) and SageMaker batch transform."""
+
+import json
+import tarfile
+import time
+
+import pytest
+
+from abalone_model import inference
+from mlpipe import pipelines, runs
+from mlpipe.aws import client, split_s3
+from mlpipe.deploy.local import LocalDeployer
+from mlpipe.local_cloud.scheduler import fire
+from tests.integration.conftest import unique_settings
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+RUN = "2023-08-01"
+ACTIVE = {"STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING"}
+
+
+@pytest.fixture
+def lab2(local_cloud, tmp_path):
+    settings = unique_settings()
+    LocalDeployer(settings, tmp_path / "build").deploy(pipelines=("emr", "inference"))
+    return settings
+
+
+def run(settings, pipeline):
+    arn, name = runs.start(settings, pipeline, {"run_date": RUN})
+    return runs.follow(settings, arn, on_event=lambda e: None, timeout=300), name
+
+
+def test_emr_happy_path_partitions_and_terminates(lab2):
+    _, expected = pipelines.prepare_emr(lab2, RUN)
+    result, name = run(lab2, "emr")
+    assert result.status == "SUCCEEDED", result.describe.get("cause")
+    assert runs.states_entered(result.events) == [
+        "ResolveRunDate",
+        "CreateCluster",
+        "AddStep",
+        "TerminateCluster",
+        "Succeeded",
+    ]
+    assert pipelines.emr_partitions(lab2, RUN, "class") == expected
+    (cluster,) = pipelines.clusters(lab2, f"{lab2.prefix}-emr-{name}")
+    assert cluster["Status"]["State"] == "TERMINATED"
+    steps = client(lab2, "emr").list_steps(ClusterId=cluster["Id"])["Steps"]
+    assert [s["Status"]["State"] for s in steps] == ["COMPLETED"]
+    log_bucket, log_key = split_s3(
+        f"{lab2.paths['emr_logs']}{cluster['Id']}/steps/{steps[0]['Id']}/stdout.gz"
+    )
+    assert client(lab2, "s3").head_object(Bucket=log_bucket, Key=log_key)["ContentLength"] > 0
+
+
+def test_emr_failing_step_still_terminates_and_alerts(lab2, tmp_path):
+    bad = tmp_path / "no_class.csv"
+    bad.write_text("player_id,level\np1,3\np2,4\n")
+    pipelines.prepare_emr(lab2, RUN, bad)
+    result, name = run(lab2, "emr")
+    assert result.status == "FAILED" and result.failed_state == "AddStep"
+    entered = runs.states_entered(result.events)
+    assert entered.index("TerminateClusterOnFailure") < entered.index("NotifyFailure")
+    clusters = pipelines.clusters(lab2, f"{lab2.prefix}-emr-")
+    assert [c["Status"]["State"] for c in clusters] == ["TERMINATED"]
+    assert not [c for c in clusters if c["Status"]["State"] in ACTIVE]
+    step = client(lab2, "emr").list_steps(ClusterId=clusters[0]["Id"])["Steps"][0]
+    assert step["Status"]["State"] == "FAILED"
+    (alert,) = runs.read_alerts(lab2, name)
+    assert "failed in state AddStep" in alert and "partition column 'class' not found" in alert
+
+
+def test_schedule_fires_via_tick(lab2):
+    events, sfn = client(lab2, "events"), client(lab2, "stepfunctions")
+    rule = lab2.name("emr_schedule")
+    assert events.describe_rule(Name=rule)["ScheduleExpression"] == "cron(0/15 * * * ? *)"
+    (arn,) = fire(events, sfn, rule)
+    assert sfn.describe_execution(executionArn=arn)["stateMachineArn"] == lab2.state_machine_arn(
+        "emr"
+    )
+    sfn.stop_execution(executionArn=arn)  # no need to run the cluster here
+
+
+def test_rate_rule_fires_on_its_own(lab2):
+    """A rate(1 minute) rule starts an execution within ~70 s (scheduler checks every 5 s)."""
+    sfn, events = client(lab2, "stepfunctions"), client(lab2, "events")
+    target = sfn.create_state_machine(
+        name=f"{lab2.prefix}-tick-target",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+        roleArn=lab2.role_arn("sfn_role"),
+    )["stateMachineArn"]
+    events.put_rule(
+        Name=f"{lab2.prefix}-every-minute", ScheduleExpression="rate(1 minute)", State="ENABLED"
+    )
+    events.put_targets(
+        Rule=f"{lab2.prefix}-every-minute",
+        Targets=[{"Id": "t", "Arn": target, "RoleArn": lab2.role_arn("events_role")}],
+    )
+    deadline = time.monotonic() + 80
+    executions = []
+    while time.monotonic() < deadline and not executions:
+        time.sleep(2)
+        executions = sfn.list_executions(stateMachineArn=target)["executions"]
+    events.disable_rule(Name=f"{lab2.prefix}-every-minute")
+    assert len(executions) == 1 and executions[0]["name"].startswith(f"{lab2.prefix}-every-minute-")
+
+
+def model_predictions(tmp_path, rows_csv):
+    with tarfile.open(tmp_path / "build" / "models" / "abalone" / "model.tar.gz") as tar:
+        tar.extractall(tmp_path / "model", filter="data")
+    model = inference.model_fn(str(tmp_path / "model"))
+    return [
+        float(v)
+        for v in inference.output_fn(
+            inference.predict_fn(inference.input_fn(rows_csv, "text/csv"), model), "text/csv"
+        ).split()
+    ]
+
+
+def test_inference_appends_model_predictions_row_for_row(lab2, tmp_path):
+    uri, labels = pipelines.prepare_inference(lab2)
+    bucket, key = split_s3(uri)
+    batch = client(lab2, "s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    first, name1 = run(lab2, "inference")
+    second, name2 = run(lab2, "inference")  # unique job names: a second run works
+    assert first.status == second.status == "SUCCEEDED"
+    rows = pipelines.inference_output(lab2, name1)
+    inputs = [line.split(",") for line in batch.splitlines()]
+    assert [r[:-1] for r in rows] == inputs and len(rows) == len(labels)
+    assert [float(r[-1]) for r in rows] == pytest.approx(
+        model_predictions(tmp_path, batch), abs=1e-4
+    )
+    assert pipelines.rmse(labels, [float(r[-1]) for r in rows]) < 3.5
+    jobs = client(lab2, "sagemaker").list_transform_jobs()["TransformJobSummaries"]
+    assert {f"abalone-{name1}", f"abalone-{name2}"} <= {j["TransformJobName"] for j in jobs}
+
+
+def test_corrupt_model_fails_transform_and_alerts(lab2):
+    bucket, key = split_s3(lab2.paths["model_artifact"])
+    client(lab2, "s3").put_object(Bucket=bucket, Key=key, Body=b"not a tarball")
+    pipelines.prepare_inference(lab2)
+    result, name = run(lab2, "inference")
+    assert result.status == "FAILED" and result.failed_state == "CreateTransformJob"
+    job = client(lab2, "sagemaker").describe_transform_job(TransformJobName=f"abalone-{name}")
+    assert (
+        job["TransformJobStatus"] == "Failed" and "not a valid model.tar.gz" in job["FailureReason"]
+    )
+    (alert,) = runs.read_alerts(lab2, name)
+    assert "failed in state CreateTransformJob" in alert and "not a valid model.tar.gz" in alert
