@@ -127,15 +127,24 @@ class Settings:
             "features_job": "customer-churn-avg-total-spent-by-country-job",
             "alerts_topic": f"{self.prefix}-alerts",
             "alerts_queue": f"{self.prefix}-alerts-inbox",
-            "glue_role": f"{self.prefix}-glue",
-            "sfn_role": f"{self.prefix}-sfn",
+            "clean_role": f"{self.prefix}-glue-clean",
+            "features_role": f"{self.prefix}-glue-features",
             "emr_service_role": f"{self.prefix}-emr-service",
             "emr_ec2_role": f"{self.prefix}-emr-ec2",
             "sagemaker_role": f"{self.prefix}-sagemaker",
-            "events_role": f"{self.prefix}-events",
             "emr_schedule": f"{self.prefix}-emr-every-15-min",
             "model": f"{self.prefix}-abalone-model",
         }
+        # one role per state machine and per schedule, as Terraform's modules create them
+        defaults.update(
+            {
+                f"{p}_sfn_role": f"{self.names.get(p + '_state_machine', defaults[p + '_state_machine'])}-sfn"
+                for p in PIPELINES
+            }
+        )
+        defaults["events_role"] = (
+            f"{self.names.get('emr_schedule', defaults['emr_schedule'])}-events"
+        )
         return self.names.get(key, defaults[key])
 
     def arn(self, service: str, resource: str) -> str:

@@ -22,17 +22,20 @@ from mlpipe.packaging import EMR_APP, GLUE_SCRIPTS, build_model_artifact, build_
 
 # role key -> the service that assumes it
 ROLES = {
-    "glue_role": "glue.amazonaws.com",
-    "sfn_role": "states.amazonaws.com",
+    "clean_role": "glue.amazonaws.com",
+    "features_role": "glue.amazonaws.com",
+    "churn_sfn_role": "states.amazonaws.com",
+    "emr_sfn_role": "states.amazonaws.com",
+    "inference_sfn_role": "states.amazonaws.com",
     "events_role": "events.amazonaws.com",
     "emr_service_role": "elasticmapreduce.amazonaws.com",
     "emr_ec2_role": "ec2.amazonaws.com",
     "sagemaker_role": "sagemaker.amazonaws.com",
 }
 PIPELINE_ROLES = {
-    "churn": ["glue_role"],
-    "emr": ["emr_service_role", "emr_ec2_role"],
-    "inference": ["sagemaker_role"],
+    "churn": ["clean_role", "features_role", "churn_sfn_role"],
+    "emr": ["emr_service_role", "emr_ec2_role", "emr_sfn_role", "events_role"],
+    "inference": ["sagemaker_role", "inference_sfn_role"],
 }
 
 
@@ -59,7 +62,7 @@ def glue_job_request(settings: Settings, key: str) -> dict:
     job = settings.glue_jobs[key]
     return {
         "Name": job["name"],
-        "Role": settings.role_arn("glue_role"),
+        "Role": settings.role_arn(f"{key}_role"),
         "Command": {"Name": "glueetl", "ScriptLocation": job["script"], "PythonVersion": "3"},
         "DefaultArguments": job["default_arguments"],
         "GlueVersion": job["glue_version"],
@@ -88,7 +91,7 @@ class LocalDeployer:
         definitions = render_all(self.s, self.build_dir / "asl", pipelines)
         for kind in ("data", "artifacts", "logs"):
             self.ensure_bucket(self.s.bucket(kind), versioned=kind == "data")
-        for role in ["sfn_role", "events_role"] + [r for p in pipelines for r in PIPELINE_ROLES[p]]:
+        for role in [r for p in pipelines for r in PIPELINE_ROLES[p]]:
             self.ensure_role(self.s.name(role), ROLES[role])
         if "churn" in pipelines:
             zip_path = build_transforms_zip(self.build_dir)
@@ -108,7 +111,9 @@ class LocalDeployer:
         self.ensure_alerts()
         for pipeline, path in definitions.items():
             self.ensure_state_machine(
-                self.s.name(f"{pipeline}_state_machine"), path.read_text(encoding="utf-8")
+                self.s.name(f"{pipeline}_state_machine"),
+                path.read_text(encoding="utf-8"),
+                self.s.role_arn(f"{pipeline}_sfn_role"),
             )
         if "emr" in pipelines:
             self.ensure_schedule()
@@ -274,10 +279,9 @@ class LocalDeployer:
             self._record("created", "sns subscription", f"{topic_name} -> {queue_name}")
         return topic_arn
 
-    def ensure_state_machine(self, name: str, definition: str) -> None:
+    def ensure_state_machine(self, name: str, definition: str, role: str) -> None:
         sfn = self._c("stepfunctions")
         arn = self.s.arn("states", f"stateMachine:{name}")
-        role = self.s.role_arn("sfn_role")
         try:
             current = sfn.describe_state_machine(stateMachineArn=arn)
         except sfn.exceptions.StateMachineDoesNotExist:

@@ -96,7 +96,9 @@ def _value(token: str, names: dict) -> int:
         return names[token]
     if not token.isdigit():
         if any(ch in token for ch in "LW#"):
-            raise ScheduleError(f"cron value {token!r}: L, W and # are not supported by the local cloud")
+            raise ScheduleError(
+                f"cron value {token!r}: L, W and # are not supported by the local cloud"
+            )
         raise ScheduleError(f"bad cron value {token!r}")
     return int(token)
 

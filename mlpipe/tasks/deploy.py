@@ -19,10 +19,8 @@ def deploy(c, target=None, env=None):
     """Render ASL, package jobs and create/update every resource (idempotent)."""
     settings = settings_for(c, target, env)
     if settings.target != "local":
-        fail(
-            f"deploy --target {settings.target} needs Terraform with the hashicorp/aws provider, which is not available here; use --target local",
-            code=2,
-        )
+        _deploy_terraform(c, settings)
+        return
     from botocore.exceptions import EndpointConnectionError
 
     from mlpipe.deploy.local import LocalDeployer
@@ -45,3 +43,21 @@ def deploy(c, target=None, env=None):
         print(
             f"no changes: all {counts['unchanged']} resources of {settings.target}/{settings.env} are up to date"
         )
+
+
+def _deploy_terraform(c, settings):
+    """aws / localstack: render ASL -> package jobs and model -> terraform apply."""
+    from mlpipe.asl import render_all
+    from mlpipe.deploy import terraform as tf
+    from mlpipe.packaging import build_model_artifact, build_transforms_zip
+    from mlpipe.tasks.tf import _run
+
+    try:
+        tf.require_provider()
+    except tf.TerraformUnavailable as exc:
+        fail(f"deploy --target {settings.target}: {exc}", code=2)
+    build = repo_path(setting(c, "build_dir"))
+    render_all(settings, build / "asl")
+    build_transforms_zip(build)
+    build_model_artifact(build)
+    _run(c, tf.apply_cmd(settings.target, settings.env))

@@ -86,7 +86,7 @@ def test_rate_rule_fires_on_its_own(lab2):
     target = sfn.create_state_machine(
         name=f"{lab2.prefix}-tick-target",
         definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
-        roleArn=lab2.role_arn("sfn_role"),
+        roleArn=lab2.role_arn("churn_sfn_role"),
     )["stateMachineArn"]
     events.put_rule(
         Name=f"{lab2.prefix}-every-minute", ScheduleExpression="rate(1 minute)", State="ENABLED"

@@ -1,0 +1,4 @@
+output "topic_arn" {
+  description = "Alerts topic ARN."
+  value       = try(aws_sns_topic.this.arn, "")
+}

@@ -1,0 +1,130 @@
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  script_uri = "s3://${var.script_bucket}/${var.script_key}"
+  base_arguments = merge(
+    {
+      "--job-language"                     = "python"
+      "--enable-metrics"                   = "true"
+      "--enable-continuous-cloudwatch-log" = "true"
+    },
+    var.extra_py_files_key == "" ? {} : { "--extra-py-files" = "s3://${var.script_bucket}/${var.extra_py_files_key}" },
+  )
+  log_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:/aws-glue/*"
+}
+
+resource "aws_s3_object" "script" {
+  bucket = var.script_bucket
+  key    = var.script_key
+  source = var.script_path
+  etag   = filemd5(var.script_path)
+  tags   = var.tags
+}
+
+resource "aws_s3_object" "extra_py_files" {
+  count  = var.extra_py_files_key == "" ? 0 : 1
+  bucket = var.script_bucket
+  key    = var.extra_py_files_key
+  source = var.extra_py_files_path
+  etag   = filemd5(var.extra_py_files_path)
+  tags   = var.tags
+}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["glue.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "job" {
+  statement {
+    sid       = "ReadInputsAndCode"
+    actions   = ["s3:GetObject"]
+    resources = concat(var.read_s3_arns, ["arn:${data.aws_partition.current.partition}:s3:::${var.script_bucket}/*"])
+  }
+  statement {
+    sid       = "WriteOutputs"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = var.write_s3_arns
+  }
+  statement {
+    sid       = "ListBuckets"
+    actions   = ["s3:ListBucket"]
+    resources = var.bucket_arns
+  }
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [local.log_arn, "${local.log_arn}:*"]
+  }
+  statement {
+    sid       = "Metrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["Glue"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = var.role_name
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "${var.name}-access"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.job.json
+}
+
+resource "aws_glue_job" "this" {
+  name              = var.name
+  role_arn          = aws_iam_role.this.arn
+  glue_version      = var.glue_version
+  worker_type       = var.worker_type
+  number_of_workers = var.number_of_workers
+  timeout           = var.timeout_minutes
+  max_retries       = 0 # Step Functions retries
+  default_arguments = merge(local.base_arguments, var.default_arguments)
+  tags              = var.tags
+
+  command {
+    name            = "glueetl"
+    script_location = local.script_uri
+    python_version  = "3"
+  }
+
+  execution_property {
+    max_concurrent_runs = var.max_concurrent_runs
+  }
+
+  depends_on = [aws_s3_object.script, aws_s3_object.extra_py_files]
+}
+
+resource "aws_glue_catalog_database" "this" {
+  count = var.create_crawler ? 1 : 0
+  name  = replace(var.name, "-", "_")
+  tags  = var.tags
+}
+
+resource "aws_glue_crawler" "this" {
+  count         = var.create_crawler ? 1 : 0
+  name          = "${var.name}-crawler"
+  role          = aws_iam_role.this.arn
+  database_name = aws_glue_catalog_database.this[0].name
+  tags          = var.tags
+
+  s3_target {
+    path = var.crawl_s3_path
+  }
+}
