@@ -15,13 +15,23 @@ from mlpipe.config import PIPELINES, Settings
 from mlpipe.deploy.terraform import MODULES_DIR, TF_DIR, load_hcl
 
 REF = re.compile(r"\$\{([a-z_.\[\]\"0-9]+)\}")
-GLUE_MODULE_ARGUMENTS = {"--job-language": "python", "--enable-metrics": "true", "--enable-continuous-cloudwatch-log": "true"}
+GLUE_MODULE_ARGUMENTS = {
+    "--job-language": "python",
+    "--enable-metrics": "true",
+    "--enable-continuous-cloudwatch-log": "true",
+}
 
 
 class Resolver:
     def __init__(self, locals_: dict, settings: Settings):
         self.locals = locals_
-        self.values = {"var.project": settings.project, "var.env": settings.env, "var.region": settings.region, "local.account_id": settings.account_id, "path.root": "terraform"}
+        self.values = {
+            "var.project": settings.project,
+            "var.env": settings.env,
+            "var.region": settings.region,
+            "local.account_id": settings.account_id,
+            "path.root": "terraform",
+        }
 
     def lookup(self, ref: str):
         if ref in self.values:
@@ -50,7 +60,11 @@ def _blocks(doc: dict, kind: str) -> dict:
     return {name: body for block in doc.get(kind, []) for name, body in block.items()}
 
 
-def drift(settings: Settings, main_tf: Path = TF_DIR / "main.tf", variables_tf: Path = TF_DIR / "variables.tf") -> list[str]:
+def drift(
+    settings: Settings,
+    main_tf: Path = TF_DIR / "main.tf",
+    variables_tf: Path = TF_DIR / "variables.tf",
+) -> list[str]:
     """Every disagreement between Terraform and the local deployer, one line each."""
     from mlpipe.deploy.local import glue_job_request
 
@@ -70,18 +84,33 @@ def drift(settings: Settings, main_tf: Path = TF_DIR / "main.tf", variables_tf: 
         check(f"name {key}", value, settings.name(key))
     for kind, value in r.resolve(locals_["buckets"]).items():
         check(f"bucket {kind}", value, settings.bucket(kind))
-    check("schedule expression", r.resolve(locals_["emr_schedule_expression"]), settings.emr_schedule_expression)
+    check(
+        "schedule expression",
+        r.resolve(locals_["emr_schedule_expression"]),
+        settings.emr_schedule_expression,
+    )
     common = r.resolve(locals_["glue_common_arguments"])
     artifacts = settings.bucket("artifacts")
     for key, module_name in (("clean", "glue_clean"), ("features", "glue_features")):
         job = settings.glue_jobs[key]
         request = glue_job_request(settings, key)
         module = modules[module_name]
-        tf_args = {**GLUE_MODULE_ARGUMENTS, "--extra-py-files": f"s3://{artifacts}/{r.resolve(module['extra_py_files_key'])}", **common, **r.resolve(locals_["glue_jobs"])[key]["default_arguments"]}
+        tf_args = {
+            **GLUE_MODULE_ARGUMENTS,
+            "--extra-py-files": f"s3://{artifacts}/{r.resolve(module['extra_py_files_key'])}",
+            **common,
+            **r.resolve(locals_["glue_jobs"])[key]["default_arguments"],
+        }
         check(f"glue {key} arguments", tf_args, job["default_arguments"])
-        check(f"glue {key} script", f"s3://{artifacts}/{r.resolve(module['script_key'])}", job["script"])
+        check(
+            f"glue {key} script",
+            f"s3://{artifacts}/{r.resolve(module['script_key'])}",
+            job["script"],
+        )
         check(f"glue {key} job name", r.resolve(module["name"]), request["Name"])
-        check(f"glue {key} role", r.resolve(module["role_name"]), request["Role"].rsplit("/", 1)[-1])
+        check(
+            f"glue {key} role", r.resolve(module["role_name"]), request["Role"].rsplit("/", 1)[-1]
+        )
         check(f"glue {key} worker type", tf_vars["glue_worker_type"], request["WorkerType"])
         check(f"glue {key} workers", tf_vars["glue_workers"], request["NumberOfWorkers"])
         check(f"glue {key} timeout", tf_vars["glue_timeout_minutes"], request["Timeout"])
@@ -93,11 +122,35 @@ def drift(settings: Settings, main_tf: Path = TF_DIR / "main.tf", variables_tf: 
     definition_files = r.resolve(locals_["definition_files"])
     for pipeline in PIPELINES:
         module = modules[f"sfn_{pipeline}"]
-        check(f"{pipeline} state machine name", r.resolve(module["name"]), settings.name(f"{pipeline}_state_machine"))
-        check(f"{pipeline} state machine role", f"{r.resolve(module['name'])}-sfn", settings.name(f"{pipeline}_sfn_role"))
-        check(f"{pipeline} definition file", Path(definition_files[pipeline]).as_posix().replace("terraform/../", ""), f"build/asl/{pipeline}.asl.json")
-    check("schedule role", f"{r.resolve(modules['emr_schedule']['name'])}-events", settings.name("events_role"))
+        check(
+            f"{pipeline} state machine name",
+            r.resolve(module["name"]),
+            settings.name(f"{pipeline}_state_machine"),
+        )
+        check(
+            f"{pipeline} state machine role",
+            f"{r.resolve(module['name'])}-sfn",
+            settings.name(f"{pipeline}_sfn_role"),
+        )
+        check(
+            f"{pipeline} definition file",
+            Path(definition_files[pipeline]).as_posix().replace("terraform/../", ""),
+            f"build/asl/{pipeline}.asl.json",
+        )
+    check(
+        "schedule role",
+        f"{r.resolve(modules['emr_schedule']['name'])}-events",
+        settings.name("events_role"),
+    )
     check("alerts topic", r.resolve(modules["alerts"]["topic_name"]), settings.name("alerts_topic"))
-    check("emr app key", r.resolve(_blocks(doc, "resource")["aws_s3_object"]["emr_app"]["key"]), settings.paths["emr_code"].split("/", 3)[3] + "partition_dataset.py")
-    check("model artifact", f"s3://{artifacts}/{r.resolve(modules['sagemaker_model']['model_key'])}", settings.paths["model_artifact"])
+    check(
+        "emr app key",
+        r.resolve(_blocks(doc, "resource")["aws_s3_object"]["emr_app"]["key"]),
+        settings.paths["emr_code"].split("/", 3)[3] + "partition_dataset.py",
+    )
+    check(
+        "model artifact",
+        f"s3://{artifacts}/{r.resolve(modules['sagemaker_model']['model_key'])}",
+        settings.paths["model_artifact"],
+    )
     return problems
