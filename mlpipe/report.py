@@ -28,9 +28,9 @@ def rows_table(title: str, rows: list[dict], columns: list[str] | None = None) -
     columns = columns or (list(rows[0]) if rows else [])
     table = Table(title=title)
     for col in columns:
-        table.add_column(
-            col, justify="right" if rows and isinstance(rows[0].get(col), int | float) else "left"
-        )
+        numeric = bool(rows) and isinstance(rows[0].get(col), int | float)
+        # fold, never truncate: names in these tables get copied into other commands
+        table.add_column(col, justify="right" if numeric else "left", overflow="fold")
     for row in rows:
         table.add_row(*[_fmt(row.get(c)) for c in columns])
     return table

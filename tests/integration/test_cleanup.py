@@ -169,3 +169,72 @@ def test_include_data_removes_raw_and_buckets(world):
     assert client(ours, "s3").head_bucket(
         Bucket=decoys[0]["bucket"]
     )  # a decoy bucket is still there
+
+
+def test_after_running_every_pipeline_nothing_of_the_env_remains(local_cloud, tmp_path, sample_csv):
+    from mlpipe import pipelines, runs
+    from mlpipe.local_cloud.glue import LOG_GROUPS
+
+    ours = unique_settings()
+    LocalDeployer(ours, tmp_path / "build").deploy()
+    logs = client(ours, "logs")
+    _ensure_group(logs, LOG_GROUPS["output"])
+    logs.create_log_stream(logGroupName=LOG_GROUPS["output"], logStreamName="jr_someone_elses_run")
+    pipelines.prepare_churn(ours, sample_csv, "2023-08-01")
+    pipelines.prepare_emr(ours, "2023-08-01")
+    pipelines.prepare_inference(ours)
+    for pipeline in ("churn", "emr", "inference"):
+        arn, _ = runs.start(ours, pipeline, {"run_date": "2023-08-01"})
+        assert runs.follow(ours, arn, on_event=lambda e: None, timeout=300).status == "SUCCEEDED"
+    plan = cleanup.plan(ours)
+    kinds = {r.kind for r in plan}
+    assert {
+        "log stream",
+        "glue job",
+        "state machine",
+        "sagemaker model",
+        "eventbridge rule",
+        "sns topic",
+        "sqs queue",
+        "iam role",
+        "s3 objects",
+    } <= kinds
+    assert cleanup.apply(plan).failed == []
+    assert cleanup.plan(ours) == []
+    streams = [
+        s["logStreamName"]
+        for s in logs.describe_log_streams(logGroupName=LOG_GROUPS["output"])["logStreams"]
+    ]
+    assert "jr_someone_elses_run" in streams  # a stream of another job's run stays
+
+
+def _ensure_group(logs, group):
+    try:
+        logs.create_log_group(logGroupName=group)
+    except logs.exceptions.ResourceAlreadyExistsException:
+        pass
+
+
+def test_cleanup_task_is_a_dry_run_unless_apply(local_cloud, tmp_path, capsys, monkeypatch):
+    from invoke import Config, Context
+
+    from mlpipe import ROOT
+    from mlpipe.tasks import ops
+
+    ours = unique_settings()
+    LocalDeployer(ours, tmp_path / "build").deploy(pipelines=("churn",))
+    config = Config(project_location=str(ROOT))
+    config.load_project()
+    c = Context(config=config)
+    before = cleanup.plan(ours)
+    monkeypatch.setattr(ops, "settings_for", lambda *a, **k: ours)  # this test's unique names
+    ops.cleanup(c, env=ours.env)
+    out = capsys.readouterr().out
+    assert (
+        f"dry run: nothing changed. Re-run with --apply to cleanup these {len(before)} resources."
+        in out
+    )
+    assert [(r.kind, r.name) for r in cleanup.plan(ours)] == [(r.kind, r.name) for r in before]
+    ops.cleanup(c, env=ours.env, apply=True)
+    assert "re-plan finds 0 remaining" in capsys.readouterr().out
+    assert cleanup.plan(ours) == []
