@@ -167,13 +167,17 @@ def read_manifest(spark: SparkSession, path: str) -> dict:
 
 
 @contextmanager
-def staged_outputs(spark: SparkSession, finals: dict[str, str]) -> Iterator[dict[str, str]]:
-    """Yield a temporary path per output name; the caller writes there and then calls
-    ``commit_outputs``. On an exception every temporary path is removed."""
+def staged_outputs(
+    spark: SparkSession, finals: dict[str, str], scratch: tuple[str, ...] = ()
+) -> Iterator[dict[str, str]]:
+    """Yield a temporary path per output name (and per ``scratch`` name); the caller writes
+    there and then calls ``commit_outputs``. Every temporary path is removed on exit."""
+    base = next(iter(finals.values())).rsplit("/run_date=", 1)[0]
     tmps = {
         name: f"{final.rsplit('/run_date=', 1)[0]}/_tmp/{uuid.uuid4().hex}"
         for name, final in finals.items()
     }
+    tmps.update({name: f"{base}/_tmp/{uuid.uuid4().hex}-{name}" for name in scratch})
     try:
         yield tmps
     finally:

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from churn_transforms.clean import (
     CleanParams,
-    age_median,
     manifest_counts,
     transform_clean_rows,
     transform_dedupe,
@@ -38,7 +37,7 @@ def test_reconciliation_and_clean_rules(spark, tmp_path_factory, seed, rows, sca
     raw, _ = read_raw_csv(spark, str(path))
     deduped = transform_dedupe(transform_parse(raw, CleanParams(run_date=RUN))).cache()
     counts = manifest_counts(deduped)
-    clean_rows = [r.asDict() for r in transform_clean_rows(deduped, age_median(deduped)).collect()]
+    clean_rows = [r.asDict() for r in transform_clean_rows(deduped, counts["age_median"]).collect()]
     deduped.unpersist()
 
     assert counts["input_rows"] == rows  # one row per data line, none dropped by the reader
