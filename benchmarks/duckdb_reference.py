@@ -10,7 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-COLUMNS = ["CustomerID", "Name", "Age", "Gender", "Country", "SignupDate", "LastPurchaseDate", "TotalPurchases", "TotalSpent", "Churned"]
+COLUMNS = [
+    "CustomerID",
+    "Name",
+    "Age",
+    "Gender",
+    "Country",
+    "SignupDate",
+    "LastPurchaseDate",
+    "TotalPurchases",
+    "TotalSpent",
+    "Churned",
+]
 ISO_RE = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?"
 
 
@@ -32,21 +43,23 @@ def run(path: str, run_date: dt.date, threads: int = 2) -> dict:
         CREATE TABLE raw AS SELECT row_number() OVER () AS row_id, * FROM read_csv('{path}', header = true, columns = {{{cols}}},
             auto_detect = false, quote = '"', escape = '"', store_rejects = true, null_padding = false, strict_mode = true)
     """)
-    rejected = con.execute("SELECT count(DISTINCT (file_id, line)) FROM reject_errors").fetchone()[0]
+    rejected = con.execute("SELECT count(DISTINCT (file_id, line)) FROM reject_errors").fetchone()[
+        0
+    ]
     t = {c: f"NULLIF(TRIM({c}), '')" for c in COLUMNS}
     rd = f"DATE '{run_date.isoformat()}'"
     con.execute(f"""
         CREATE TABLE parsed AS SELECT row_id,
-            CASE WHEN regexp_full_match({t['CustomerID']}, '[0-9]+') THEN TRY_CAST({t['CustomerID']} AS BIGINT) END AS customer_id,
-            regexp_replace({t['Country']}, '\\s+', ' ', 'g') AS country_raw,
-            {_date('SignupDate')} AS signup_date,
-            {_date('LastPurchaseDate')} AS last_purchase_date,
-            {t['LastPurchaseDate']} IS NOT NULL AS has_last,
-            CASE WHEN regexp_full_match({t['TotalPurchases']}, '[0-9]+') THEN TRY_CAST({t['TotalPurchases']} AS INTEGER) END AS total_purchases,
-            TRY_CAST({t['TotalSpent']} AS DOUBLE) AS spent_d,
-            lower({t['Churned']}) AS churn_key,
-            TRY_CAST({t['Age']} AS DOUBLE) AS age_d,
-            ({' + '.join(f"({t[c]} IS NOT NULL)::INT" for c in COLUMNS)}) AS filled
+            CASE WHEN regexp_full_match({t["CustomerID"]}, '[0-9]+') THEN TRY_CAST({t["CustomerID"]} AS BIGINT) END AS customer_id,
+            regexp_replace({t["Country"]}, '\\s+', ' ', 'g') AS country_raw,
+            {_date("SignupDate")} AS signup_date,
+            {_date("LastPurchaseDate")} AS last_purchase_date,
+            {t["LastPurchaseDate"]} IS NOT NULL AS has_last,
+            CASE WHEN regexp_full_match({t["TotalPurchases"]}, '[0-9]+') THEN TRY_CAST({t["TotalPurchases"]} AS INTEGER) END AS total_purchases,
+            TRY_CAST({t["TotalSpent"]} AS DOUBLE) AS spent_d,
+            lower({t["Churned"]}) AS churn_key,
+            TRY_CAST({t["Age"]} AS DOUBLE) AS age_d,
+            ({" + ".join(f"({t[c]} IS NOT NULL)::INT" for c in COLUMNS)}) AS filled
         FROM raw
     """)
     con.execute(f"""
@@ -74,7 +87,7 @@ def run(path: str, run_date: dt.date, threads: int = 2) -> dict:
     median_int = None if median is None else int(median + 0.5)
     by_country = con.execute(f"""
         SELECT country, count(customer_id), avg(total_spent), avg(churned::DOUBLE),
-               avg(coalesce(age_valid, {median_int if median_int is not None else 'NULL'})), avg(total_purchases)
+               avg(coalesce(age_valid, {median_int if median_int is not None else "NULL"})), avg(total_purchases)
         FROM clean GROUP BY country ORDER BY country
     """).fetchall()
     input_rows = con.execute("SELECT count(*) FROM raw").fetchone()[0] + rejected
@@ -84,5 +97,14 @@ def run(path: str, run_date: dt.date, threads: int = 2) -> dict:
         "clean_rows": clean_rows,
         "quarantined_rows": input_rows - clean_rows,
         "age_median": median_int,
-        "by_country": {r[0]: {"customers": r[1], "avg_total_spent": r[2], "churn_rate": r[3], "avg_age": r[4], "avg_purchases": r[5]} for r in by_country},
+        "by_country": {
+            r[0]: {
+                "customers": r[1],
+                "avg_total_spent": r[2],
+                "churn_rate": r[3],
+                "avg_age": r[4],
+                "avg_purchases": r[5],
+            }
+            for r in by_country
+        },
     }

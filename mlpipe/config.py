@@ -26,19 +26,37 @@ TARGETS: dict[str, dict] = {
         "endpoint": "http://127.0.0.1:4566",
         "account_id": "123456789012",
         # The local cloud really sleeps between retries: keep them short.
-        "retry": {"interval": 1, "backoff": 2.0, "max_attempts": 2, "max_delay": 4},
+        "retry": {
+            "interval": 1,
+            "backoff": 2.0,
+            "max_attempts": 2,
+            "max_delay": 4,
+            "jitter": "FULL",
+        },
         "task_timeout": 900,
     },
     "localstack": {
         "endpoint": "http://localhost:4566",
         "account_id": "000000000000",
-        "retry": {"interval": 2, "backoff": 2.0, "max_attempts": 3, "max_delay": 30},
+        "retry": {
+            "interval": 2,
+            "backoff": 2.0,
+            "max_attempts": 3,
+            "max_delay": 30,
+            "jitter": "FULL",
+        },
         "task_timeout": 1800,
     },
     "aws": {
         "endpoint": None,
         "account_id": "${account_id}",
-        "retry": {"interval": 30, "backoff": 2.0, "max_attempts": 3, "max_delay": 300},
+        "retry": {
+            "interval": 30,
+            "backoff": 2.0,
+            "max_attempts": 3,
+            "max_delay": 300,
+            "jitter": "FULL",
+        },
         "task_timeout": 3600,
     },
 }
@@ -83,6 +101,7 @@ class Settings:
     names: dict = field(default_factory=dict)
     notify_success: bool = False
     emr: dict = field(default_factory=dict)
+    retry_override: dict = field(default_factory=dict)  # e.g. deterministic retries in tests
 
     def __post_init__(self):
         if self.target not in TARGETS:
@@ -103,7 +122,7 @@ class Settings:
 
     @property
     def retry(self) -> dict:
-        return TARGETS[self.target]["retry"]
+        return {**TARGETS[self.target]["retry"], **self.retry_override}
 
     @property
     def task_timeout(self) -> int:

@@ -2,11 +2,12 @@
 
 from invoke import Collection
 
-from mlpipe.tasks import asl, build, data, deploy, jobs, local, ops, run, tf
+from mlpipe.tasks import asl, bench, build, data, deploy, jobs, local, ops, run, tf
 
 namespace = Collection()
 namespace.add_task(build.package)
 namespace.add_task(build.model)
+namespace.add_task(bench.bench)
 namespace.add_task(deploy.deploy)
 namespace.add_task(run.run)
 for name in ("cleanup", "destroy", "status", "logs", "graph"):

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -187,3 +188,60 @@ def test_changed_job_is_redeployed(deployed, tmp_path):
         glue.get_job(JobName=name)["Job"]["Timeout"]
         == settings.glue_jobs["clean"]["timeout_minutes"]
     )
+
+
+BLOCKER = """import os, sys, time
+if "--blocker" in sys.argv:  # test-only: hold the job's single run slot until released
+    release = sys.argv[sys.argv.index("--release_file") + 1]
+    deadline = time.time() + 120
+    while not os.path.exists(release) and time.time() < deadline:
+        time.sleep(0.1)
+    sys.exit(0)
+"""
+
+
+def test_transient_failure_is_retried_and_succeeds(local_cloud, tmp_path, sample_csv):
+    """A busy job (MaxConcurrentRuns 1) makes StartJobRun fail once with
+    Glue.ConcurrentRunsExceededException; the Retry runs it again once the slot is free."""
+    from tests.integration.conftest import unique_settings
+
+    settings = unique_settings(
+        retry_override={
+            "interval": 3,
+            "backoff": 1.0,
+            "max_attempts": 3,
+            "max_delay": 3,
+            "jitter": "NONE",
+        }
+    )
+    LocalDeployer(settings, tmp_path / "build").deploy(pipelines=("churn",))
+    glue, s3 = client(settings, "glue"), client(settings, "s3")
+    from mlpipe.packaging import GLUE_SCRIPTS
+
+    wrapper = tmp_path / "clean_with_blocker.py"
+    wrapper.write_text(BLOCKER + GLUE_SCRIPTS["clean"].read_text())
+    s3.upload_file(str(wrapper), settings.bucket("artifacts"), "glue/clean_customers.py")
+    release = tmp_path / "release"
+    blocker = glue.start_job_run(
+        JobName=settings.glue_jobs["clean"]["name"],
+        Arguments={"--blocker": "1", "--release_file": str(release)},
+    )["JobRunId"]
+    runs.upload_input(settings, sample_csv, f"{settings.paths['churn_raw']}run_date={RUN}/")
+    arn, _ = runs.start(settings, "churn", {"run_date": RUN})
+    sfn = client(settings, "stepfunctions")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+        e["type"] == "TaskFailed" for e in runs.history(sfn, arn)
+    ):
+        time.sleep(0.2)
+    release.write_text("go")  # free the slot: the retry, 3 s after the failure, gets it
+    result = runs.follow(settings, arn, on_event=lambda e: None, timeout=300)
+    assert result.status == "SUCCEEDED", result.describe.get("cause")
+    failures = [
+        e["taskFailedEventDetails"]["error"] for e in result.events if e["type"] == "TaskFailed"
+    ]
+    assert failures == ["Glue.ConcurrentRunsExceededException"]
+    assert runs.task_attempts(result.events)["Clean"] == 2
+    clean_runs = job_runs(settings, "clean")
+    assert len(clean_runs) == 2 and {r["JobRunState"] for r in clean_runs} == {"SUCCEEDED"}
+    assert blocker in {r["Id"] for r in clean_runs}
