@@ -40,20 +40,33 @@ locals {
     "--TempDir" = "s3://${local.buckets.data}/tmp/glue/"
   }
 
+  # One entry per Glue job (module "glue_job" below is created for each).
   glue_jobs = {
     clean = {
+      name       = local.names.clean_job
+      role_name  = local.names.clean_role
+      script     = "clean_customers.py"
       script_key = "glue/clean_customers.py"
       default_arguments = {
         "--output"     = "s3://${local.buckets.data}/curated/churn/"
         "--quarantine" = "s3://${local.buckets.data}/quarantine/churn/"
       }
+      read_prefixes  = ["raw/churn/"]
+      write_prefixes = ["curated/churn/", "quarantine/churn/", "tmp/glue/"]
+      create_crawler = false
     }
     features = {
+      name       = local.names.features_job
+      role_name  = local.names.features_role
+      script     = "build_features.py"
       script_key = "glue/build_features.py"
       default_arguments = {
         "--clean"    = "s3://${local.buckets.data}/curated/churn/"
         "--features" = "s3://${local.buckets.data}/features/churn/"
       }
+      read_prefixes  = ["curated/churn/"]
+      write_prefixes = ["features/churn/", "tmp/glue/"]
+      create_crawler = var.create_crawler
     }
   }
 
@@ -72,44 +85,25 @@ module "data_lake" {
   tags          = local.tags
 }
 
-module "glue_clean" {
+module "glue_job" {
   source              = "./modules/glue_job"
-  name                = local.names.clean_job
-  role_name           = local.names.clean_role
-  script_path         = "${path.root}/../glue_jobs/clean_customers.py"
+  for_each            = local.glue_jobs
+  name                = each.value.name
+  role_name           = each.value.role_name
+  script_path         = "${path.root}/../glue_jobs/${each.value.script}"
   script_bucket       = module.data_lake.bucket_names["artifacts"]
-  script_key          = local.glue_jobs.clean.script_key
+  script_key          = each.value.script_key
   extra_py_files_path = "${path.root}/../build/glue/churn_transforms.zip"
   extra_py_files_key  = "glue/churn_transforms.zip"
-  default_arguments   = merge(local.glue_common_arguments, local.glue_jobs.clean.default_arguments)
+  default_arguments   = merge(local.glue_common_arguments, each.value.default_arguments)
   glue_version        = var.glue_version
   worker_type         = var.glue_worker_type
   number_of_workers   = var.glue_workers
   timeout_minutes     = var.glue_timeout_minutes
-  read_s3_arns        = ["${local.s3}${local.buckets.data}/raw/churn/*"]
-  write_s3_arns       = ["${local.s3}${local.buckets.data}/curated/churn/*", "${local.s3}${local.buckets.data}/quarantine/churn/*", "${local.s3}${local.buckets.data}/tmp/glue/*"]
+  read_s3_arns        = [for p in each.value.read_prefixes : "${local.s3}${local.buckets.data}/${p}*"]
+  write_s3_arns       = [for p in each.value.write_prefixes : "${local.s3}${local.buckets.data}/${p}*"]
   bucket_arns         = [module.data_lake.bucket_arns["data"], module.data_lake.bucket_arns["artifacts"]]
-  tags                = local.tags
-}
-
-module "glue_features" {
-  source              = "./modules/glue_job"
-  name                = local.names.features_job
-  role_name           = local.names.features_role
-  script_path         = "${path.root}/../glue_jobs/build_features.py"
-  script_bucket       = module.data_lake.bucket_names["artifacts"]
-  script_key          = local.glue_jobs.features.script_key
-  extra_py_files_path = "${path.root}/../build/glue/churn_transforms.zip"
-  extra_py_files_key  = "glue/churn_transforms.zip"
-  default_arguments   = merge(local.glue_common_arguments, local.glue_jobs.features.default_arguments)
-  glue_version        = var.glue_version
-  worker_type         = var.glue_worker_type
-  number_of_workers   = var.glue_workers
-  timeout_minutes     = var.glue_timeout_minutes
-  read_s3_arns        = ["${local.s3}${local.buckets.data}/curated/churn/*"]
-  write_s3_arns       = ["${local.s3}${local.buckets.data}/features/churn/*", "${local.s3}${local.buckets.data}/tmp/glue/*"]
-  bucket_arns         = [module.data_lake.bucket_arns["data"], module.data_lake.bucket_arns["artifacts"]]
-  create_crawler      = var.create_crawler
+  create_crawler      = each.value.create_crawler
   crawl_s3_path       = "s3://${local.buckets.data}/features/churn/"
   tags                = local.tags
 }
@@ -162,7 +156,7 @@ module "sfn_churn" {
   source          = "./modules/state_machine"
   name            = local.names.churn_state_machine
   definition_file = local.definition_files.churn
-  glue_job_arns   = [module.glue_clean.job_arn, module.glue_features.job_arn]
+  glue_job_arns   = [for job in module.glue_job : job.job_arn]
   sns_topic_arn   = local.topic_arn
   tags            = local.tags
 }
@@ -200,7 +194,7 @@ module "monitoring" {
   source             = "./modules/monitoring"
   name_prefix        = local.prefix
   state_machine_arns = { churn = module.sfn_churn.arn, emr = module.sfn_emr.arn, inference = module.sfn_inference.arn }
-  glue_job_names     = [local.names.clean_job, local.names.features_job]
+  glue_job_names     = [for job in local.glue_jobs : job.name]
   alarm_topic_arn    = module.alerts.topic_arn
   tags               = local.tags
 }

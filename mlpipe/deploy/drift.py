@@ -23,9 +23,10 @@ GLUE_MODULE_ARGUMENTS = {
 
 
 class Resolver:
-    def __init__(self, locals_: dict, settings: Settings):
+    def __init__(self, locals_: dict, settings: Settings, tf_vars: dict | None = None):
         self.locals = locals_
-        self.values = {
+        # var.* from variables.tf defaults, with the Settings' project/env/region on top
+        self.values = {f"var.{k}": v for k, v in (tf_vars or {}).items()} | {
             "var.project": settings.project,
             "var.env": settings.env,
             "var.region": settings.region,
@@ -67,12 +68,13 @@ def drift(
 ) -> list[str]:
     """Every disagreement between Terraform and the local deployer, one line each."""
     from mlpipe.deploy.local import glue_job_request
+    from mlpipe.packaging import GLUE_SCRIPTS
 
     doc = load_hcl(main_tf)
     locals_ = {k: v for block in doc.get("locals", []) for k, v in block.items()}
-    r = Resolver(locals_, settings)
-    modules = _blocks(doc, "module")
     tf_vars = {n: b.get("default") for n, b in _blocks(load_hcl(variables_tf), "variable").items()}
+    r = Resolver(locals_, settings, tf_vars)
+    modules = _blocks(doc, "module")
     problems: list[str] = []
 
     def check(what: str, tf_value, local_value):
@@ -91,26 +93,23 @@ def drift(
     )
     common = r.resolve(locals_["glue_common_arguments"])
     artifacts = settings.bucket("artifacts")
-    for key, module_name in (("clean", "glue_clean"), ("features", "glue_features")):
+    glue_module = modules["glue_job"]
+    jobs_tf = r.resolve(locals_["glue_jobs"])
+    for key in ("clean", "features"):
         job = settings.glue_jobs[key]
         request = glue_job_request(settings, key)
-        module = modules[module_name]
+        tf_job = jobs_tf[key]
         tf_args = {
             **GLUE_MODULE_ARGUMENTS,
-            "--extra-py-files": f"s3://{artifacts}/{r.resolve(module['extra_py_files_key'])}",
+            "--extra-py-files": f"s3://{artifacts}/{r.resolve(glue_module['extra_py_files_key'])}",
             **common,
-            **r.resolve(locals_["glue_jobs"])[key]["default_arguments"],
+            **tf_job["default_arguments"],
         }
         check(f"glue {key} arguments", tf_args, job["default_arguments"])
-        check(
-            f"glue {key} script",
-            f"s3://{artifacts}/{r.resolve(module['script_key'])}",
-            job["script"],
-        )
-        check(f"glue {key} job name", r.resolve(module["name"]), request["Name"])
-        check(
-            f"glue {key} role", r.resolve(module["role_name"]), request["Role"].rsplit("/", 1)[-1]
-        )
+        check(f"glue {key} script", f"s3://{artifacts}/{tf_job['script_key']}", job["script"])
+        check(f"glue {key} script file", tf_job["script"], GLUE_SCRIPTS[key].name)
+        check(f"glue {key} job name", tf_job["name"], request["Name"])
+        check(f"glue {key} role", tf_job["role_name"], request["Role"].rsplit("/", 1)[-1])
         check(f"glue {key} worker type", tf_vars["glue_worker_type"], request["WorkerType"])
         check(f"glue {key} workers", tf_vars["glue_workers"], request["NumberOfWorkers"])
         check(f"glue {key} timeout", tf_vars["glue_timeout_minutes"], request["Timeout"])
