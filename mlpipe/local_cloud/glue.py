@@ -19,6 +19,7 @@ The run's state is STARTING -> RUNNING -> SUCCEEDED | FAILED | TIMEOUT with Erro
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import boto3
 
-from mlpipe.local_cloud.process import ProcessRegistry
+from mlpipe.local_cloud.process import ProcessRegistry, WarmSpark
 from mlpipe.local_cloud.staging import S3Mirror
 from mlpipe.spark import error_line, spark_submit_cmd
 
@@ -56,6 +57,9 @@ class GlueRuntime:
         self.minute_seconds = minute_seconds  # tests shrink Glue's minute-based Timeout
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="glue-run")
         self.procs = ProcessRegistry()
+        # One warm driver shared by runs (no JVM start per run); MLPIPE_WARM_SPARK=0 turns it off.
+        warm = os.environ.get("MLPIPE_WARM_SPARK", "1") != "0"
+        self.warm = WarmSpark(self.work_root / "warm-driver.log") if warm else None
 
     # ------------------------------------------------------------------ moto hooks
     def install(self) -> None:
@@ -131,9 +135,10 @@ class GlueRuntime:
             cmd = spark_submit_cmd(
                 script, argv, py_files=py_files, conf={"spark.local.dir": str(workdir / "spark")}
             )
-            result = self.procs.run(
-                run.job_run_id, cmd, workdir, timeout=self._timeout_seconds(job, run)
-            )
+            timeout = self._timeout_seconds(job, run)
+            result = self.warm.run(script, argv, py_files, workdir, timeout) if self.warm else None
+            if result is None:  # warm driver off, or busy with another run
+                result = self.procs.run(run.job_run_id, cmd, workdir, timeout=timeout)
             code, stdout, stderr, timed_out = (
                 result.code,
                 result.stdout,
@@ -164,6 +169,8 @@ class GlueRuntime:
 
     def stop_all(self) -> None:
         self.procs.kill_all()
+        if self.warm:
+            self.warm.stop()
         self.pool.shutdown(wait=False, cancel_futures=True)
 
     def _write_logs(self, run_id: str, stdout: str, stderr: str, error: str | None) -> None:

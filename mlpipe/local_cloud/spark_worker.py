@@ -1,0 +1,84 @@
+"""A warm Spark driver for the local cloud: runs job scripts one after another in one JVM.
+
+    python -m mlpipe.local_cloud.spark_worker
+
+Protocol: one JSON request per stdin line ``{"script", "argv", "py_files", "workdir"}``; one
+JSON reply per line on the original stdout ``{"code", "stdout", "stderr"}``. Everything else
+that writes to fd 1 (the JVM included) is sent to stderr, so replies stay clean.
+
+Isolation between runs: the script runs as ``__main__`` with its own ``sys.argv``; its
+``--py-files`` are put on ``sys.path`` for that run only, and every module loaded from the
+run's work dir is dropped afterwards, so the next run imports its own copy. A Python exception
+or ``sys.exit`` fails only that run. A run that hangs or kills the JVM is handled by the parent
+(``WarmSpark``), which kills this process and starts a new one for the next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import runpy
+import sys
+import traceback
+
+SPARK_CONF = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "8"}
+
+
+def _purge(workdir: str) -> None:
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        if path.startswith(workdir):
+            del sys.modules[name]
+
+
+def run_one(request: dict) -> dict:
+    out, err = io.StringIO(), io.StringIO()
+    added = [p for p in request.get("py_files", []) if p not in sys.path]
+    sys.path[:0] = added
+    old_argv = sys.argv
+    sys.argv = [request["script"], *request["argv"]]
+    code = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                runpy.run_path(request["script"], run_name="__main__")
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                if exc.code not in (None, 0) and not isinstance(exc.code, int):
+                    print(exc.code, file=sys.stderr)
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+    finally:
+        sys.argv = old_argv
+        for path in added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(path)
+            sys.path_importer_cache.pop(path, None)
+        _purge(request.get("workdir") or "\0")
+    return {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+
+
+def main() -> int:
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # the JVM and any stray print go to stderr, never into the protocol
+    sys.stdout = sys.__stdout__ = os.fdopen(1, "w", buffering=1, closefd=False)
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master(
+        os.environ.get("MLPIPE_SPARK_MASTER", "local[2]")
+    ).appName("mlpipe-warm-driver")
+    for key, value in SPARK_CONF.items():
+        builder = builder.config(key, value)
+    builder.getOrCreate().sparkContext.setLogLevel("ERROR")
+    replies.write(json.dumps({"ready": True}) + "\n")
+    for line in sys.stdin:
+        if line.strip():
+            replies.write(json.dumps(run_one(json.loads(line))) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
