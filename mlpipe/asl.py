@@ -87,7 +87,7 @@ def render(pipeline: str, settings: Settings, template_dir: Path = ASL_DIR) -> d
 # --------------------------------------------------------------------------- validation
 
 
-def _transitions(state: dict) -> Iterator[str]:
+def transitions(state: dict) -> Iterator[str]:
     if "Next" in state:
         yield state["Next"]
     for choice in state.get("Choices", []):
@@ -113,7 +113,7 @@ def invariant_problems(definition: dict) -> list[str]:
     states: dict = definition.get("States", {})
     problems: list[str] = []
     for name, state in states.items():
-        for target in _transitions(state):
+        for target in transitions(state):
             if target not in states:
                 problems.append(f"state {name!r}: Next {target!r} points to a missing state")
         if state.get("Type") == "Task":
@@ -147,7 +147,7 @@ def _reachable(states: dict, start: str | None) -> set[str]:
         if name in seen:
             continue
         seen.add(name)
-        todo.extend(t for t in _transitions(states[name]) if t in states)
+        todo.extend(t for t in transitions(states[name]) if t in states)
     return seen
 
 
@@ -165,7 +165,7 @@ def _path_skipping_terminate(states: dict, start: str) -> list[str] | None:
             continue
         if _is_terminal(state):
             return path
-        stack.extend((t, [*path, t]) for t in _transitions(state) if t in states)
+        stack.extend((t, [*path, t]) for t in transitions(state) if t in states)
     return None
 
 

@@ -29,6 +29,16 @@ def client(settings: Settings, service: str):
     return _session(settings.endpoint, settings.region).client(service)
 
 
+def endpoint_client(service: str, endpoint: str, region: str = "us-east-1"):
+    """A client for an explicit endpoint (the local cloud's runtimes call their own server).
+    A fresh session per call: these are created from worker threads, and boto3 sessions are
+    not thread-safe."""
+    session = boto3.session.Session(
+        aws_access_key_id="local", aws_secret_access_key="local", region_name=region
+    )
+    return session.client(service, endpoint_url=endpoint)
+
+
 def split_s3(uri: str) -> tuple[str, str]:
     """``s3://bucket/key`` -> ``(bucket, key)``."""
     if not uri.startswith("s3://"):

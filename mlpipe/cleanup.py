@@ -92,10 +92,15 @@ def _pages(call, key: str, token_in: str = "NextToken", token_out: str = "NextTo
 
 
 def _gone(exc: ClientError) -> bool:
+    """The resource no longer exists. Some services (SageMaker) say so with a
+    ValidationException; others use that code for real refusals (a protected EMR cluster)."""
     code = exc.response["Error"].get("Code", "")
-    return any(
+    message = exc.response["Error"].get("Message", "").lower()
+    if code == "ValidationException":
+        return any(s in message for s in ("could not find", "not found", "does not exist"))
+    return code == "ResourceNotFoundException" or any(
         s in code for s in ("NotFound", "NoSuch", "DoesNotExist", "EntityNotFound", "NonExistent")
-    ) or code in ("ResourceNotFoundException", "ValidationException")
+    )
 
 
 class Planner:

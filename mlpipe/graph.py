@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from mlpipe.asl import _transitions
+from mlpipe.asl import transitions
 
 STYLES = {
     "succeeded": ("#c8e6c9", "#2e7d32", "#000000"),
@@ -62,7 +62,7 @@ def _label(name: str, state: dict) -> str:
 
 def _edges(state: dict):
     catch_targets = {c.get("Next") for c in state.get("Catch", [])}
-    for target in dict.fromkeys(_transitions(state)):
+    for target in dict.fromkeys(transitions(state)):
         yield target, target in catch_targets and target != state.get("Next")
 
 

@@ -162,10 +162,6 @@ def is_committed(spark: SparkSession, path: str) -> bool:
     return _FS(spark, path).exists(f"{path}/_SUCCESS")
 
 
-def read_manifest(spark: SparkSession, path: str) -> dict:
-    return json.loads(_FS(spark, path).read_text(f"{path}/_manifest.json"))
-
-
 @contextmanager
 def staged_outputs(
     spark: SparkSession, finals: dict[str, str], scratch: tuple[str, ...] = ()

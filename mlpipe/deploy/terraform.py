@@ -55,7 +55,7 @@ def fmt_cmd(check: bool) -> str:
     return _cmd("fmt", recursive=IsFlagged, check=IsFlagged if check else None)
 
 
-def init_cmd(target: str, backend: dict | None = None) -> str:
+def init_cmd(backend: dict | None = None) -> str:
     return _cmd("init", input=False, backend_config=backend or None)
 
 

@@ -23,8 +23,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from mlpipe.aws import split_s3
-from mlpipe.local_cloud.glue import client
+from mlpipe.aws import endpoint_client, split_s3
 from mlpipe.local_cloud.process import ProcessRegistry
 from mlpipe.local_cloud.staging import S3Mirror
 from mlpipe.spark import error_line, spark_submit_cmd
@@ -194,7 +193,7 @@ class EmrRuntime:
             if step.jar != "command-runner.jar":
                 raise StepError(f"the local cloud runs command-runner.jar steps, got {step.jar!r}")
             plan = translate_spark_submit(list(step.args))
-            mirror = S3Mirror(client("s3", self.endpoint), workdir / "s3")
+            mirror = S3Mirror(endpoint_client("s3", self.endpoint), workdir / "s3")
             stage = lambda v: mirror.pull(v) if v.startswith("s3://") else v  # noqa: E731
             app = (
                 str(mirror.pull_object(plan["app"]))
@@ -247,7 +246,7 @@ class EmrRuntime:
         if not prefix or not prefix.startswith("s3://"):
             return
         try:
-            s3 = client("s3", self.endpoint)
+            s3 = endpoint_client("s3", self.endpoint)
             bucket, key = split_s3(prefix)
             for name, text in (("stdout.gz", stdout), ("stderr.gz", stderr)):
                 s3.put_object(Bucket=bucket, Key=key + name, Body=gzip.compress(text.encode()))

@@ -26,8 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import boto3
-
+from mlpipe.aws import endpoint_client
 from mlpipe.local_cloud.process import ProcessRegistry, WarmSpark
 from mlpipe.local_cloud.staging import S3Mirror
 from mlpipe.spark import error_line, spark_submit_cmd
@@ -36,16 +35,6 @@ LOG = logging.getLogger("mlpipe.local_cloud.glue")
 LOG_GROUPS = {"output": "/aws-glue/jobs/output", "error": "/aws-glue/jobs/error"}
 RUNNER_ARGS = {"--extra-py-files"}  # consumed by the runner, not passed to the script
 DEFAULT_TIMEOUT_MINUTES = 2880  # Glue's default
-
-
-def client(service: str, endpoint: str, region: str = "us-east-1"):
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
 
 
 class GlueRuntime:
@@ -117,7 +106,7 @@ class GlueRuntime:
         stdout = stderr = ""
         try:
             meta["state"] = "RUNNING"
-            s3 = client("s3", self.endpoint)
+            s3 = endpoint_client("s3", self.endpoint)
             mirror = S3Mirror(s3, workdir / "s3")
             script = str(mirror.pull_object(job.command["ScriptLocation"]))
             args = dict(run.arguments or {})
@@ -175,7 +164,7 @@ class GlueRuntime:
 
     def _write_logs(self, run_id: str, stdout: str, stderr: str, error: str | None) -> None:
         try:
-            logs = client("logs", self.endpoint)
+            logs = endpoint_client("logs", self.endpoint)
             streams = {"output": stdout, "error": stderr + (f"\nERROR: {error}\n" if error else "")}
             for kind, text in streams.items():
                 group = LOG_GROUPS[kind]

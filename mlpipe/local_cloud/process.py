@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import select
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,10 +97,6 @@ class WarmSpark:
         self._busy = threading.Lock()
 
     def _start(self) -> subprocess.Popen:
-        import json
-        import select
-        import sys
-
         log = open(self.log_path, "ab")  # noqa: SIM115 - the worker keeps it for its lifetime
         env = {**os.environ, "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable)}
         proc = subprocess.Popen(
@@ -120,9 +119,6 @@ class WarmSpark:
     def run(
         self, script: str, argv: list[str], py_files: list[str], workdir: Path, timeout: float
     ) -> Outcome | None:
-        import json
-        import select
-
         if not self._busy.acquire(blocking=False):
             return None
         try:

@@ -23,8 +23,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from mlpipe.aws import split_s3
-from mlpipe.local_cloud.glue import client
+from mlpipe.aws import endpoint_client, split_s3
 from mlpipe.local_cloud.staging import list_keys
 
 LOG = logging.getLogger("mlpipe.local_cloud.sagemaker")
@@ -125,7 +124,7 @@ class SageMakerRuntime:
             shutil.rmtree(workdir, ignore_errors=True)
 
     def _transform(self, job, model, workdir: Path) -> None:
-        s3 = client("s3", self.endpoint)
+        s3 = endpoint_client("s3", self.endpoint)
         data_url = (model.primary_container or {}).get("ModelDataUrl")
         if not data_url:
             raise TransformError(f"model {job.model_name!r} has no PrimaryContainer.ModelDataUrl")

@@ -35,8 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     from moto.core.config import default_user_config
     from moto.server import ThreadedMotoServer
 
+    from mlpipe.aws import endpoint_client
     from mlpipe.local_cloud.emr import EmrRuntime
-    from mlpipe.local_cloud.glue import GlueRuntime, client
+    from mlpipe.local_cloud.glue import GlueRuntime
     from mlpipe.local_cloud.patches import apply_all
     from mlpipe.local_cloud.sagemaker import SageMakerRuntime
     from mlpipe.local_cloud.scheduler import Scheduler
@@ -54,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     for runtime in (glue, emr, sagemaker):
         runtime.install()
     scheduler = Scheduler(
-        lambda: client("events", endpoint),
-        lambda: client("stepfunctions", endpoint),
+        lambda: endpoint_client("events", endpoint),
+        lambda: endpoint_client("stepfunctions", endpoint),
         interval=float(os.environ.get("MLPIPE_SCHEDULER_INTERVAL", "5")),
     )
 

@@ -125,7 +125,11 @@ class _PollingService(StateTaskServiceCallback):
     ) -> Callable[[], Any]:
         started = env.stack.pop()
         client = self._client(resource_runtime_part, state_credentials)
-        poll = getattr(self, f"_poll_{self._action()}")
+        poll = getattr(self, f"_poll_{self._action()}", None)
+        if poll is None:
+            raise ValueError(
+                f"{self.resource.api_action} has no .sync integration (use request-response)"
+            )
 
         def resolver():
             return poll(env, client, started, normalised_parameters)
@@ -210,8 +214,6 @@ class StateTaskServiceEmr(_PollingService):
             if cluster["Status"]["State"] in ("TERMINATED", "TERMINATED_WITH_ERRORS")
             else None
         )
-
-    _poll_cancelstep = None  # request-response only
 
 
 class StateTaskServiceSageMaker(_PollingService):

@@ -50,7 +50,7 @@ def _deploy_terraform(c, settings):
     from mlpipe.asl import render_all
     from mlpipe.deploy import terraform as tf
     from mlpipe.packaging import build_model_artifact, build_transforms_zip
-    from mlpipe.tasks.tf import _run
+    from mlpipe.tasks.tf import run_terraform
 
     try:
         tf.require_provider()
@@ -60,4 +60,4 @@ def _deploy_terraform(c, settings):
     render_all(settings, build / "asl")
     build_transforms_zip(build)
     build_model_artifact(build)
-    _run(c, tf.apply_cmd(settings.target, settings.env))
+    run_terraform(c, tf.apply_cmd(settings.target, settings.env))

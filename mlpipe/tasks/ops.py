@@ -191,25 +191,20 @@ def logs(c, pipeline=None, execution=None, target=None, env=None):
             console.print(
                 f"[bold]emr step {step.get('Id')} {step.get('Status', {}).get('State')}[/bold]"
             )
-            log = step.get("Status", {}).get("FailureDetails", {}).get("LogFile")
             clusters = [
                 cl
                 for cl in client(settings, "emr").list_clusters()["Clusters"]
                 if cl["Name"].endswith(chosen["name"])
             ]
             for cl in clusters:
-                prefix = f"{settings.paths['emr_logs']}{cl['Id']}/steps/{step.get('Id')}/"
-                bucket, key = split_s3(log or prefix)
+                bucket, key = split_s3(
+                    f"{settings.paths['emr_logs']}{cl['Id']}/steps/{step.get('Id')}/"
+                )
                 for name in ("stdout.gz", "stderr.gz"):
                     try:
                         body = (
                             client(settings, "s3")
-                            .get_object(
-                                Bucket=bucket,
-                                Key=key.rstrip("/") + "/" + name
-                                if not key.endswith(".gz")
-                                else key,
-                            )["Body"]
+                            .get_object(Bucket=bucket, Key=key + name)["Body"]
                             .read()
                         )
                         console.print(gzip.decompress(body).decode(errors="replace"), markup=False)

