@@ -1,4 +1,4 @@
-"""Every change mlpipe makes to moto 5.2.5, named, in one place.
+"""Step Functions patches: moto's ASL interpreter gaps that our state machines hit.
 
 Each patch has a regression test (tests/unit/test_moto_patches.py) that fails when a moto
 upgrade changes the behaviour it works around, so the patch can be dropped or redone.
@@ -12,8 +12,7 @@ import os
 from contextvars import ContextVar
 from types import SimpleNamespace
 
-_APPLIED: set[str] = set()
-ORIGINALS: dict[str, object] = {}  # what each patch replaced, for the regression tests
+from mlpipe.local_cloud.patches._registry import ORIGINALS
 
 # --------------------------------------------------------------------------- sfn_mock_config
 # moto ships LocalStack's Step Functions mock-config machinery, but (1) its loader is
@@ -252,14 +251,3 @@ PATCHES = {
     "sfn_start_time_iso": _patch_sfn_start_time_iso,
     "sfn_glue_sync_output": _patch_sfn_glue_sync_output,
 }
-
-
-def apply_all() -> list[str]:
-    """Apply every patch once; return the names applied now."""
-    applied = []
-    for name, patch in PATCHES.items():
-        if name not in _APPLIED:
-            patch()
-            _APPLIED.add(name)
-            applied.append(name)
-    return applied

@@ -1,0 +1,49 @@
+"""Every change mlpipe makes to moto 5.2.5, named, in one place: one module per service.
+
+Each patch fills a gap that our state machines, runtimes or the Terraform AWS provider hit,
+and has a regression test (tests/unit/test_moto_patches.py) that fails when a moto upgrade
+changes the behaviour it works around, so the patch can be dropped or redone.
+``apply_all()`` is idempotent; the local cloud server and the test fixtures call it.
+Private moto imports live only in this package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mlpipe.local_cloud.patches import sfn
+from mlpipe.local_cloud.patches._registry import ORIGINALS
+from mlpipe.local_cloud.patches.sfn import (
+    MOCK_CONFIG_ENV,
+    SYNC_GUARD_LINE,
+    MockConfigError,
+    iso_start_time,
+    load_mock_test_case,
+    mock_error_name,
+)
+
+__all__ = [
+    "MOCK_CONFIG_ENV",
+    "ORIGINALS",
+    "PATCHES",
+    "SYNC_GUARD_LINE",
+    "MockConfigError",
+    "apply_all",
+    "iso_start_time",
+    "load_mock_test_case",
+    "mock_error_name",
+]
+
+PATCHES: dict[str, Callable[[], None]] = {**sfn.PATCHES}
+_APPLIED: set[str] = set()
+
+
+def apply_all() -> list[str]:
+    """Apply every patch once; return the names applied now."""
+    applied = []
+    for name, patch in PATCHES.items():
+        if name not in _APPLIED:
+            patch()
+            _APPLIED.add(name)
+            applied.append(name)
+    return applied
