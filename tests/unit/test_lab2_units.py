@@ -1,6 +1,5 @@
 """Lab 2 pure pieces: spark-submit translation, transform joins, the model and its contract."""
 
-import io
 import tarfile
 
 import numpy as np
@@ -114,4 +113,6 @@ def test_inference_contract_rejects_bad_input():
         inference.input_fn("M,0.5,0.4\n", "text/csv")
     with pytest.raises(ValueError, match="unsupported content type"):
         inference.input_fn(b"", "application/json")
-    assert isinstance(io.StringIO(inference.output_fn([1.0], "text/csv")).read(), str)
+    assert inference.output_fn([1.0, 12.34567], "text/csv") == "1.0000\n12.3457\n"
+    with pytest.raises(ValueError, match="unsupported accept type"):
+        inference.output_fn([1.0], "application/json")
