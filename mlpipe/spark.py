@@ -1,5 +1,12 @@
-"""How mlpipe invokes Spark locally: one spark-submit command builder for every caller
-(``invoke jobs.local``, the local cloud's Glue and EMR runtimes)."""
+"""How mlpipe starts Spark locally: the one place for session settings.
+
+Every local caller takes its settings from here: the jobs under spark-submit (``invoke
+jobs.local``, the local cloud's Glue and EMR runtimes), the local cloud's warm driver, the
+benchmarks (job and floor alike) and the tests. Settings that a job needs on AWS Glue as well
+(SQL behaviour: parser policy, ANSI, time zone) live in ``churn_transforms.io.SESSION_CONF``,
+which ships with the jobs and is applied by ``churn_transforms.io.get_spark``; they are merged
+in here too so that a spark-submit command shows every setting in use.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +17,37 @@ from pathlib import Path
 from mlpipe import ROOT
 
 LOG4J = ROOT / "mlpipe" / "conf" / "log4j2.properties"
+MASTER = "local[2]"
 DEFAULT_CONF = {
     "spark.ui.enabled": "false",
     "spark.sql.shuffle.partitions": "8",
     "spark.driver.memory": "2g",
 }
+
+
+def session_conf(overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """Launch settings (``DEFAULT_CONF``) plus the jobs' SQL settings, then ``overrides``."""
+    from churn_transforms.io import SESSION_CONF
+
+    return {**DEFAULT_CONF, **SESSION_CONF, **(overrides or {})}
+
+
+def local_session(app_name: str = "mlpipe", conf: dict[str, str] | None = None, master=MASTER):
+    """A local SparkSession with ``session_conf(conf)``, as the jobs configure it.
+
+    Memory settings only apply when this call starts the JVM (the first session in a process).
+    """
+    from pyspark.sql import SparkSession
+
+    from churn_transforms.io import get_spark
+
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in session_conf(conf).items():
+        builder = builder.config(key, value)
+    builder.config(
+        "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{LOG4J}"
+    ).getOrCreate().sparkContext.setLogLevel("ERROR")
+    return get_spark(app_name, (conf or {}).get("spark.sql.shuffle.partitions"))
 
 
 def spark_submit_bin() -> str:
@@ -27,7 +60,7 @@ def spark_submit_cmd(
     script: str,
     args: dict[str, str] | list[str],
     py_files: list[str] | None = None,
-    master: str = "local[2]",
+    master: str = MASTER,
     conf: dict[str, str] | None = None,
 ) -> list[str]:
     """argv for ``spark-submit``; ``args`` as a Glue-style dict (``--key value``) or a list."""

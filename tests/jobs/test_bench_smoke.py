@@ -16,7 +16,8 @@ def test_bench_quick_prints_table_and_agrees(capsys):
     config.load_project()
     bench.bench(Context(config=config), quick=True)
     out = capsys.readouterr().out
-    assert "clean + features: Spark (JVM start included) vs DuckDB" in out
+    assert "clean + features: Spark (JVM start included) vs Spark floor and DuckDB" in out
+    assert "spark/floor" in out and "floor_s" in out
     assert "10000" in out and "yes" in out and "NO:" not in out
 
 

@@ -1,0 +1,43 @@
+"""Spark's single-pass floor for the churn jobs: one CSV read + one Parquet write of the same
+file, in a fresh JVM with the same session settings as ``benchmarks.spark_run``. No cleaner can
+be cheaper. Prints a JSON line (JVM start included).
+
+    python -m benchmarks.floor_run INPUT.csv OUT_DIR [SHUFFLE_PARTITIONS]
+"""
+
+import json
+import shutil
+import sys
+import time
+
+from benchmarks.spark_run import BENCH_CONF
+
+
+def main(argv):
+    started = time.perf_counter()
+    source, out = argv[0], argv[1]
+    partitions = argv[2] if len(argv) > 2 else "8"
+    from churn_transforms.io import parse_header
+    from churn_transforms.schema import raw_schema
+    from mlpipe.spark import local_session
+
+    spark = local_session("floor", {**BENCH_CONF, "spark.sql.shuffle.partitions": partitions})
+    session = time.perf_counter()
+    with open(source, encoding="utf-8", errors="replace") as f:
+        names = parse_header(f.readline())
+    shutil.rmtree(out, ignore_errors=True)
+    spark.read.csv(
+        source,
+        schema=raw_schema(len(names)),  # every column a string
+        header=True,
+        mode="PERMISSIVE",
+        columnNameOfCorruptRecord="_corrupt_record",
+        encoding="UTF-8",
+        multiLine=False,
+    ).write.parquet(f"{out}/floor")
+    done = time.perf_counter()
+    print("BENCH " + json.dumps({"session_s": session - started, "total_s": done - started}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
