@@ -21,6 +21,7 @@ STYLES = {
     "not_reached": ("#f5f5f5", "#9e9e9e", "#9e9e9e"),
 }
 FAILURE_EVENTS = {"TaskFailed", "TaskTimedOut", "TaskStartFailed", "TaskSubmitFailed"}
+EXTENSIONS = {"mermaid": "mmd", "dot": "dot", "png": "png", "svg": "svg"}
 
 
 class GraphError(RuntimeError):
@@ -124,3 +125,23 @@ def render_image(dot_source: str, out: Path, fmt: str) -> Path:
         capture_output=True,
     )
     return out
+
+
+def write(
+    definition: dict,
+    path: Path,
+    fmt: str,
+    result: dict[str, str] | None = None,
+    title: str = "",
+) -> str | None:
+    """Draw ``definition`` to ``path`` in ``fmt`` (a key of EXTENSIONS); returns the text written
+    for mermaid and dot, None for images."""
+    if fmt not in EXTENSIONS:
+        raise GraphError(f"unknown format {fmt!r}: {', '.join(EXTENSIONS)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt in ("png", "svg"):
+        render_image(dot(definition, result, title), path, fmt)
+        return None
+    text = mermaid(definition, result) if fmt == "mermaid" else dot(definition, result, title)
+    path.write_text(text)
+    return text

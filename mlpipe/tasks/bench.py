@@ -11,7 +11,6 @@ from mlpipe.report import print_tables, rows_table
 
 
 @task(
-    default=True,
     help={
         "quick": "10,000 rows only (smoke test: table + Spark/DuckDB agreement)",
         "sizes": "comma-separated row counts (default: 1e5,1e6,2e6,1e7)",

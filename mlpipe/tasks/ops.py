@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
-
 from invoke import task
 from rich.console import Console
 
@@ -97,52 +94,16 @@ def destroy(c, target=None, env=None, apply=False):
 )
 def status(c, pipeline=None, target=None, env=None, limit=10):
     """Recent executions: status, duration and the failing state."""
-    from mlpipe.aws import client
+    from mlpipe.status import recent_executions
 
+    if pipeline and pipeline not in PIPELINES:
+        fail(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}", code=2)
     settings = settings_for(c, target, env)
-    sfn = client(settings, "stepfunctions")
-    rows = []
-    for name in [pipeline] if pipeline else PIPELINES:
-        try:
-            executions = sfn.list_executions(
-                stateMachineArn=settings.state_machine_arn(name), maxResults=int(limit)
-            )["executions"]
-        except sfn.exceptions.StateMachineDoesNotExist:
-            continue
-        for ex in executions:
-            desc = sfn.describe_execution(executionArn=ex["executionArn"])
-            end = desc.get("stopDate")
-            cause = desc.get("cause") or ""
-            rows.append(
-                {
-                    "pipeline": name,
-                    "execution": ex["name"],
-                    "status": ex["status"],
-                    "started": ex["startDate"].strftime("%Y-%m-%d %H:%M:%S"),
-                    "seconds": round((end - ex["startDate"]).total_seconds(), 1) if end else "",
-                    "failing state": cause.split(" failed: ", 1)[0] if " failed: " in cause else "",
-                }
-            )
+    rows = recent_executions(settings, [pipeline] if pipeline else PIPELINES, int(limit))
     if not rows:
         print("no executions yet")
         return
     print_tables(rows_table("recent executions", rows))
-
-
-def _task_resources(events) -> list[tuple[str, dict]]:
-    """(resource type, task output or failure cause) for every finished task of an execution."""
-    out = []
-    for e in events:
-        if e["type"] == "TaskSucceeded":
-            d = e["taskSucceededEventDetails"]
-            out.append((d["resourceType"], json.loads(d.get("output") or "{}")))
-        elif e["type"] == "TaskFailed":
-            d = e["taskFailedEventDetails"]
-            try:
-                out.append((d.get("resourceType", ""), json.loads(d.get("cause") or "{}")))
-            except json.JSONDecodeError:
-                continue
-    return out
 
 
 @task(
@@ -155,65 +116,22 @@ def _task_resources(events) -> list[tuple[str, dict]]:
 )
 def logs(c, pipeline=None, execution=None, target=None, env=None):
     """Print the Glue/EMR/SageMaker logs of an execution's tasks."""
-    from mlpipe.aws import client, split_s3
-    from mlpipe.local_cloud.glue import LOG_GROUPS
+    from mlpipe.aws import client
+    from mlpipe.logs import execution_logs
+    from mlpipe.status import find_execution
 
     if pipeline not in PIPELINES:
         fail(f"name a pipeline: {', '.join(PIPELINES)}", code=2)
     settings = settings_for(c, target, env)
     sfn, console = client(settings, "stepfunctions"), Console()
-    machine = settings.state_machine_arn(pipeline)
-    executions = sfn.list_executions(stateMachineArn=machine)["executions"]
-    chosen = (
-        next((e for e in executions if e["name"] == execution), None)
-        if execution
-        else (executions[0] if executions else None)
-    )
+    chosen = find_execution(sfn, settings.state_machine_arn(pipeline), execution)
     if not chosen:
         fail(f"no execution {execution or ''} for {pipeline}".replace("  ", " "), code=2)
     console.print(f"[bold]{pipeline} execution {chosen['name']}[/bold] {chosen['status']}")
-    for kind, payload in _task_resources(runs.history(sfn, chosen["executionArn"])):
-        if kind == "glue" and payload.get("Id"):
-            console.print(
-                f"[bold]glue {payload.get('JobName')} run {payload['Id']} {payload.get('JobRunState')}[/bold]"
-            )
-            for group in LOG_GROUPS.values():
-                try:
-                    events = client(settings, "logs").get_log_events(
-                        logGroupName=group, logStreamName=payload["Id"]
-                    )["events"]
-                except Exception:
-                    events = []
-                for ev in events:
-                    console.print(f"  {group.rsplit('/', 1)[-1]}: {ev['message']}", markup=False)
-        elif kind == "elasticmapreduce" and "Step" in payload:
-            step = payload["Step"]
-            console.print(
-                f"[bold]emr step {step.get('Id')} {step.get('Status', {}).get('State')}[/bold]"
-            )
-            clusters = [
-                cl
-                for cl in client(settings, "emr").list_clusters()["Clusters"]
-                if cl["Name"].endswith(chosen["name"])
-            ]
-            for cl in clusters:
-                bucket, key = split_s3(
-                    f"{settings.paths['emr_logs']}{cl['Id']}/steps/{step.get('Id')}/"
-                )
-                for name in ("stdout.gz", "stderr.gz"):
-                    try:
-                        body = (
-                            client(settings, "s3")
-                            .get_object(Bucket=bucket, Key=key + name)["Body"]
-                            .read()
-                        )
-                        console.print(gzip.decompress(body).decode(errors="replace"), markup=False)
-                    except Exception:
-                        continue
-        elif kind == "sagemaker" and payload.get("TransformJobName"):
-            console.print(
-                f"[bold]transform {payload['TransformJobName']} {payload.get('TransformJobStatus')}[/bold] {payload.get('FailureReason', '')}"
-            )
+    for log in execution_logs(settings, runs.history(sfn, chosen["executionArn"])):
+        console.print(f"[bold]{log.heading}[/bold]")
+        for line in log.lines:
+            console.print(f"  {line}", markup=False)
 
 
 @task(
@@ -229,44 +147,28 @@ def logs(c, pipeline=None, execution=None, target=None, env=None):
 def graph(c, pipeline=None, execution=None, format="mermaid", target=None, env=None, out=None):
     """Draw a state machine; with --execution, colour the states it passed by outcome."""
     from mlpipe.asl import render
-    from mlpipe.aws import client
-    from mlpipe.graph import GraphError, dot, mermaid, outcomes, render_image
+    from mlpipe.graph import EXTENSIONS, GraphError, outcomes, write
+    from mlpipe.status import NoSuchExecution, execution_history
     from mlpipe.tasks._common import repo_path, setting
 
     if pipeline not in PIPELINES:
         fail(f"name a pipeline: {', '.join(PIPELINES)}", code=2)
-    if format not in ("mermaid", "dot", "png", "svg"):
+    if format not in EXTENSIONS:
         fail(f"unknown format {format!r}: mermaid, dot, png or svg", code=2)
     settings = settings_for(c, target, env)
     definition = render(pipeline, settings)
     result, title = None, pipeline
     if execution:
-        sfn = client(settings, "stepfunctions")
-        arn = settings.arn(
-            "states", f"execution:{settings.name(pipeline + '_state_machine')}:{execution}"
-        )
         try:
-            status = sfn.describe_execution(executionArn=arn)["status"]
-        except sfn.exceptions.ExecutionDoesNotExist:
-            fail(
-                f"no execution {execution!r} of {pipeline}: see `invoke status {pipeline}`", code=2
-            )
-        result, title = (
-            outcomes(definition, runs.history(sfn, arn)),
-            f"{pipeline} {execution} {status}",
-        )
-    ext = {"mermaid": "mmd"}.get(format, format)
-    path = repo_path(out or f"{setting(c, 'build_dir')}/graph/{pipeline}.{ext}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+            status, events = execution_history(settings, pipeline, execution)
+        except NoSuchExecution as exc:
+            fail(f"{exc}: see `invoke status {pipeline}`", code=2)
+        result, title = outcomes(definition, events), f"{pipeline} {execution} {status}"
+    path = repo_path(out or f"{setting(c, 'build_dir')}/graph/{pipeline}.{EXTENSIONS[format]}")
+    try:
+        text = write(definition, path, format, result, title)
+    except GraphError as exc:
+        fail(str(exc), code=2)
     if format == "mermaid":
-        text = mermaid(definition, result)
-        path.write_text(text)
         print(text)
-    elif format == "dot":
-        path.write_text(dot(definition, result, title))
-    else:
-        try:
-            render_image(dot(definition, result, title), path, format)
-        except GraphError as exc:
-            fail(str(exc), code=2)
     print(f"wrote {path}")
