@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -105,6 +104,9 @@ def inference_output(settings: Settings, execution_name: str) -> list[list[str]]
 
 
 def rmse(labels: list[float], predictions: list[float]) -> float:
-    return math.sqrt(
-        sum((a - b) ** 2 for a, b in zip(labels, predictions, strict=True)) / len(labels)
-    )
+    """The model's own metric (``abalone_model.train.rmse``), imported when needed."""
+    from abalone_model.train import rmse as model_rmse
+
+    if len(labels) != len(predictions):
+        raise ValueError(f"{len(labels)} labels but {len(predictions)} predictions")
+    return model_rmse(labels, predictions)

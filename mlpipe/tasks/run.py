@@ -72,17 +72,9 @@ def _summary_emr(console, settings, run_date, name, expected):
 
 def _summary_inference(console, settings, run_date, name, labels):
     rows = pipelines.inference_output(settings, name)
-    header = [
-        "Sex",
-        "Length",
-        "Diameter",
-        "Height",
-        "Whole",
-        "Shucked",
-        "Viscera",
-        "Shell",
-        "prediction",
-    ]
+    from abalone_model.data import FEATURES
+
+    header = [*FEATURES, "prediction"]
     sample = [dict(zip(header, r, strict=False)) for r in rows[:5]]
     print_tables(
         rows_table(
