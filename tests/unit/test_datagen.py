@@ -32,7 +32,10 @@ def test_defects_are_injected_and_counted(tmp_path):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     assert raw.count(b"\xff") == stats.defects["bad_encoding"] > 0
-    assert stats.defects["malformed_row"] > 0
+    rows = list(csv.reader(raw.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()))
+    malformed = [r for r in rows[1:] if len(r) != 10]
+    assert len(malformed) == stats.defects["malformed_row"] > 0
+    assert {len(r) for r in malformed} <= {9, 11}  # last field dropped or one field added
 
 
 def test_unknown_defect_rejected(tmp_path):

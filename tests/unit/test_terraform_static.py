@@ -65,9 +65,25 @@ def test_terraform_fmt_is_clean():
     assert proc.returncode == 0, f"needs terraform fmt: {proc.stdout}{proc.stderr}"
 
 
+FILE_BLOCKS = {"variables.tf": {"variable"}, "outputs.tf": {"output"}, "versions.tf": {"terraform"}}
+TOP_LEVEL_BLOCKS = {
+    "terraform",
+    "provider",
+    "variable",
+    "output",
+    "locals",
+    "data",
+    "resource",
+    "module",
+}
+
+
 @pytest.mark.parametrize("path", TF_FILES, ids=lambda p: str(p.relative_to(TF_DIR)))
-def test_every_file_parses(path):
-    assert isinstance(load_hcl(path), dict)
+def test_every_file_parses_and_holds_only_its_kind_of_blocks(path):
+    blocks = set(load_hcl(path))
+    assert blocks, f"{path.name} declares nothing"
+    allowed = FILE_BLOCKS.get(path.name, TOP_LEVEL_BLOCKS)
+    assert blocks <= allowed, f"{path.name} holds {sorted(blocks - allowed)}"
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
