@@ -1,9 +1,20 @@
-"""Start, stop and inspect the local cloud server process (pid file, log file, ready check)."""
+"""Start, stop and inspect the local cloud server process (pid file, log file, ready check).
+
+The pid file ``<state_dir>/server.pid`` holds ``"<pid> <port> <host>"`` while a server runs:
+``running_endpoint(state_dir)`` reads it, so every task and client uses the port the running
+server was started on. One server per state dir: a second ``start`` on another port is refused
+instead of overwriting the pid file. Job process groups are recorded under ``<state_dir>/jobs``
+(see ``process.py``) so ``stop`` kills them even when the server itself had to be SIGKILLed,
+and the job work dirs are removed. moto keeps everything in memory: a restart begins empty,
+and ``start`` reports that a previous session's state is gone (``LocalCloud.previous_session``).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,16 +25,78 @@ import boto3
 from botocore.config import Config
 
 
+WORK_DIRS = ("glue-runs", "emr-steps", "transforms")
+JOBS_DIR = "jobs"
+SESSION_FILE = "server.session"  # written at start; its presence at the next start = state lost
+REDEPLOY_HINT = "invoke deploy --target local"
+
+
+class LocalCloudError(RuntimeError):
+    """A one-line reason the local cloud cannot start (busy port, second instance...)."""
+
+
+def parse_port(value) -> int:
+    """A TCP port from a CLI value; ``LocalCloudError`` (one line) for anything else."""
+    try:
+        port = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise LocalCloudError(f"port must be a number from 1 to 65535, got {value!r}") from None
+    if not 1 <= port <= 65535:
+        raise LocalCloudError(f"port must be a number from 1 to 65535, got {value!r}")
+    return port
+
+
+def port_free(host: str, port: int) -> str | None:
+    """None if ``host:port`` can be bound now, else the reason (e.g. 'Address already in use')."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug does
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
+@dataclass(frozen=True)
+class PidFile:
+    pid: int
+    port: int
+    host: str = "127.0.0.1"
+
+    @classmethod
+    def read(cls, path: Path) -> PidFile | None:
+        try:
+            parts = Path(path).read_text().split()
+            return cls(int(parts[0]), int(parts[1]), parts[2] if len(parts) > 2 else "127.0.0.1")
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def write(self, path: Path) -> None:
+        tmp = Path(f"{path}.tmp")
+        tmp.write_text(f"{self.pid} {self.port} {self.host}\n")
+        tmp.replace(path)
+
+
+def running_endpoint(state_dir: str | Path) -> str | None:
+    """``http://host:port`` of the local cloud running from ``state_dir``, or None if none runs."""
+    found = PidFile.read(Path(state_dir) / "server.pid")
+    if found is None or not alive(found.pid):
+        return None
+    return f"http://{found.host}:{found.port}"
+
+
 @dataclass
 class LocalCloud:
     state_dir: Path
     host: str = "127.0.0.1"
     port: int = 4566
     env: dict = field(default_factory=dict)  # extra environment for the server process
+    previous_session: str | None = field(default=None, init=False)  # set by start()
 
     @property
     def endpoint(self) -> str:
         return f"http://{self.host}:{self.port}"
+
 
     @property
     def pid_file(self) -> Path:
@@ -33,13 +106,19 @@ class LocalCloud:
     def log_file(self) -> Path:
         return Path(self.state_dir) / "server.log"
 
+    @property
+    def session_file(self) -> Path:
+        return Path(self.state_dir) / SESSION_FILE
+
+    def running(self) -> PidFile | None:
+        """The pid file's entry if its server process is alive."""
+        found = PidFile.read(self.pid_file)
+        return found if found and alive(found.pid) else None
+
     def pid(self) -> int | None:
         """The server's pid if its process is alive."""
-        try:
-            pid = int(self.pid_file.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-        return pid if alive(pid) else None
+        found = self.running()
+        return found.pid if found else None
 
     def is_ready(self) -> bool:
         sts = boto3.client(
@@ -57,14 +136,27 @@ class LocalCloud:
             return False
 
     def start(self, timeout: float = 60.0) -> str:
-        """Start in the background; returns 'started' or 'already running'."""
-        if self.pid() and self.is_ready():
-            return "already running"
-        if self.is_ready():
-            raise RuntimeError(
-                f"port {self.port} is already serving something else (not our pid file {self.pid_file})"
+        """Start in the background; returns 'started' or 'already running'.
+
+        Raises ``LocalCloudError`` at once for a second instance on another port or a busy
+        port. After 'started', ``previous_session`` names the time a previous server ran from
+        this state dir (its deployments, objects and history are gone), else None."""
+        current = self.running()
+        if current:
+            if current.port == self.port and self.is_ready():
+                return "already running"
+            raise LocalCloudError(
+                f"a local cloud already runs from {self.state_dir} (pid {current.pid}, port "
+                f"{current.port}): run `invoke local.down` first"
             )
-        Path(self.state_dir).mkdir(parents=True, exist_ok=True)
+        busy = port_free(self.host, self.port)
+        if busy:
+            raise LocalCloudError(f"port {self.port} on {self.host} is not free: {busy}")
+        state = Path(self.state_dir)
+        state.mkdir(parents=True, exist_ok=True)
+        reap_jobs(state / JOBS_DIR)  # left by a server that was killed
+        remove_work_dirs(state)
+        self.previous_session = _read_session(self.session_file)
         cmd = [
             sys.executable,
             "-m",
@@ -85,24 +177,30 @@ class LocalCloud:
                 start_new_session=True,
                 env={**os.environ, **self.env},
             )
-        self.pid_file.write_text(f"{proc.pid} {self.port}\n")
+        PidFile(proc.pid, self.port, self.host).write(self.pid_file)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(
+                self.pid_file.unlink(missing_ok=True)
+                raise LocalCloudError(
                     f"local cloud exited with code {proc.returncode}: {self.last_log_line()}"
                 )
             if self.is_ready():
+                self.session_file.write_text(time.strftime("%Y-%m-%d %H:%M:%S") + "\n")
                 return "started"
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"local cloud not ready after {timeout:.0f}s (log: {self.log_file})")
+        raise LocalCloudError(f"local cloud not ready after {timeout:.0f}s (log: {self.log_file})")
 
     def stop(self, timeout: float = 20.0) -> bool:
-        """SIGTERM (the server kills its job processes), SIGKILL after ``timeout``. True if it was running."""
+        """SIGTERM (the server kills its job processes), SIGKILL after ``timeout``; then kill any
+        job process group left behind and remove the job work dirs. True if it was running."""
         pid = self.pid()
+        state = Path(self.state_dir)
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
+            reap_jobs(state / JOBS_DIR)
+            remove_work_dirs(state)
             return False
         os.killpg(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
@@ -112,6 +210,8 @@ class LocalCloud:
             os.killpg(pid, signal.SIGKILL)
             while alive(pid) and time.monotonic() < deadline + 5:
                 time.sleep(0.1)
+        reap_jobs(state / JOBS_DIR)
+        remove_work_dirs(state)
         self.pid_file.unlink(missing_ok=True)
         return True
 
@@ -123,6 +223,55 @@ class LocalCloud:
         except OSError:
             return "(no log)"
         return lines[-1] if lines else "(empty log)"
+
+
+def state_lost_message(previous_session: str) -> str:
+    return (
+        f"note: the local cloud keeps its state in memory; everything from the session started "
+        f"{previous_session} (deployments, S3 objects, run history) is gone. "
+        f"Redeploy with `{REDEPLOY_HINT}`."
+    )
+
+
+def _read_session(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or "earlier"
+    except OSError:
+        return None
+
+
+def remove_work_dirs(state_dir: Path) -> None:
+    for sub in WORK_DIRS:
+        shutil.rmtree(Path(state_dir) / sub, ignore_errors=True)
+
+
+def process_start_time(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (field 22 of /proc/<pid>/stat): tells a recorded
+    process from a later one that reused its pid."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def reap_jobs(jobs_dir: Path) -> list[int]:
+    """SIGKILL every recorded job process group whose leader is still the recorded process."""
+    killed = []
+    for entry in Path(jobs_dir).glob("*") if Path(jobs_dir).is_dir() else []:
+        try:
+            pgid, started = entry.read_text().split()[:2]
+            pgid_int = int(pgid)
+        except (OSError, ValueError):
+            entry.unlink(missing_ok=True)
+            continue
+        if process_start_time(pgid_int) == started:
+            try:
+                os.killpg(pgid_int, signal.SIGKILL)
+                killed.append(pgid_int)
+            except ProcessLookupError:
+                pass
+        entry.unlink(missing_ok=True)
+    return killed
 
 
 def alive(pid: int) -> bool:

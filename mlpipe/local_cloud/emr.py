@@ -5,7 +5,7 @@ RUNNING forever. Here every cluster gets a worker thread that runs its steps in 
 
 * ``command-runner.jar`` ``spark-submit ...`` args are translated for local Spark
   (``--deploy-mode``/``--master``/executor sizing dropped, ``s3://`` app, ``--py-files`` and
-  arguments staged to a local mirror, outputs synced back);
+  arguments staged to a local mirror, outputs synced back only when the step succeeded);
 * steps go PENDING -> RUNNING -> COMPLETED | FAILED (FailureDetails with the one-line error);
 * ``ActionOnFailure``: CONTINUE (cluster back to WAITING), CANCEL_AND_WAIT (pending steps
   CANCELLED), TERMINATE_CLUSTER / TERMINATE_JOB_FLOW (TERMINATED_WITH_ERRORS);
@@ -97,10 +97,10 @@ def translate_spark_submit(args: list[str]) -> dict:
 
 
 class EmrRuntime:
-    def __init__(self, endpoint: str, work_root: Path):
+    def __init__(self, endpoint: str, work_root: Path, record_dir: Path | None = None):
         self.endpoint = endpoint
         self.work_root = Path(work_root)
-        self.procs = ProcessRegistry()
+        self.procs = ProcessRegistry(record_dir)
         self._workers: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
 
@@ -187,6 +187,7 @@ class EmrRuntime:
     def _run_step(self, cluster, step) -> None:
         from moto.core.utils import utcnow
 
+        self.work_root.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix=f"{step.id}-", dir=self.work_root))
         stdout = stderr = ""
         try:
@@ -216,8 +217,7 @@ class EmrRuntime:
             elif result.code == 0:
                 mirror.push()
                 step.state = "COMPLETED"
-            else:
-                mirror.push()
+            else:  # a failed step publishes nothing
                 self._fail(cluster, step, error_line(stdout, stderr))
         except Exception as exc:  # a bad step fails; the server lives
             LOG.info("step %s failed before running: %s", step.id, exc)

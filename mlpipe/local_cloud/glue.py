@@ -6,14 +6,20 @@ run (STARTING -> RUNNING -> SUCCEEDED on reads). Here each new run is handed to 
 thread that
 
 1. downloads the script and ``--extra-py-files`` from the emulated S3,
-2. stages every ``s3://`` argument to a local mirror (see ``staging.py``),
-3. runs ``spark-submit`` (one JVM per run: a failing job cannot break the next one),
-   killed with its process group at the job's Timeout,
-4. syncs the outputs back to S3, and writes driver stdout/stderr to CloudWatch Logs
-   ``/aws-glue/jobs/output`` and ``/aws-glue/jobs/error`` (stream = run id).
+2. stages the ``s3://`` arguments to a local mirror (see ``staging.py``): with a
+   ``--run_date`` argument, prefixes that name no run date are staged for that date only;
+   the original URI of ``--input`` is passed on as ``--source_uri``,
+3. runs the script on the warm driver (``process.WarmSpark``; health-checked before each run,
+   a run whose driver died is retried once on a fresh one) or with ``spark-submit`` when the
+   driver is busy, killed with its process group at the job's Timeout,
+4. syncs the outputs back to S3 only when the job succeeded, and writes driver
+   stdout/stderr to CloudWatch Logs ``/aws-glue/jobs/output`` and ``/aws-glue/jobs/error``
+   (stream = run id).
 
 The run's state is STARTING -> RUNNING -> SUCCEEDED | FAILED | TIMEOUT with ErrorMessage
-(the job's one-line error), ExecutionTime, StartedOn and CompletedOn.
+(the job's one-line error), ExecutionTime, StartedOn and CompletedOn. ``BatchStopJobRun``
+(patch ``glue_batch_stop_job_run``) calls ``stop_run``: the run's process is killed, nothing is
+pushed, and the state goes STOPPING -> STOPPED.
 """
 
 from __future__ import annotations
@@ -28,27 +34,35 @@ from pathlib import Path
 
 from mlpipe.aws import endpoint_client
 from mlpipe.local_cloud.process import ProcessRegistry, WarmSpark
-from mlpipe.local_cloud.staging import S3Mirror
+from mlpipe.local_cloud.staging import ConfinementError, S3Mirror, valid_run_date
 from mlpipe.spark import error_line, spark_submit_cmd
 
 LOG = logging.getLogger("mlpipe.local_cloud.glue")
 LOG_GROUPS = {"output": "/aws-glue/jobs/output", "error": "/aws-glue/jobs/error"}
 RUNNER_ARGS = {"--extra-py-files"}  # consumed by the runner, not passed to the script
+SOURCE_ARGS = {"--input": "--source_uri"}  # staged argument -> argument carrying its s3:// URI
 DEFAULT_TIMEOUT_MINUTES = 2880  # Glue's default
 
 
 class GlueRuntime:
     def __init__(
-        self, endpoint: str, work_root: Path, minute_seconds: float = 60.0, workers: int = 2
+        self,
+        endpoint: str,
+        work_root: Path,
+        minute_seconds: float = 60.0,
+        workers: int = 2,
+        record_dir: Path | None = None,
     ):
         self.endpoint = endpoint
         self.work_root = Path(work_root)
         self.minute_seconds = minute_seconds  # tests shrink Glue's minute-based Timeout
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="glue-run")
-        self.procs = ProcessRegistry()
+        self.procs = ProcessRegistry(record_dir)
         # One warm driver shared by runs (no JVM start per run); MLPIPE_WARM_SPARK=0 turns it off.
         warm = os.environ.get("MLPIPE_WARM_SPARK", "1") != "0"
-        self.warm = WarmSpark(self.work_root / "warm-driver.log") if warm else None
+        self.warm = (
+            WarmSpark(self.work_root / "warm-driver.log", record_dir=record_dir) if warm else None
+        )
 
     # ------------------------------------------------------------------ moto hooks
     def install(self) -> None:
@@ -69,7 +83,9 @@ class GlueRuntime:
                 "completed": None,
                 "error": None,
                 "job": job,
+                "stop_requested": False,
             }
+            run._mlpipe_stop = lambda r=run: runtime.stop_run(r)
             runtime.pool.submit(runtime._run, job, run)
             return run_id
 
@@ -100,61 +116,117 @@ class GlueRuntime:
         minutes = run.timeout or getattr(job, "timeout", None) or DEFAULT_TIMEOUT_MINUTES
         return float(minutes) * self.minute_seconds
 
-    def _run(self, job, run) -> None:
+    def stop_run(self, run) -> bool:
+        """BatchStopJobRun: kill the run's process (or keep it from starting); nothing of it is
+        pushed to S3. False when the run already ended."""
         meta = run._mlpipe
-        workdir = Path(tempfile.mkdtemp(prefix=f"{run.job_run_id[:12]}-", dir=self.work_root))
-        stdout = stderr = ""
-        try:
-            meta["state"] = "RUNNING"
-            s3 = endpoint_client("s3", self.endpoint)
-            mirror = S3Mirror(s3, workdir / "s3")
-            script = str(mirror.pull_object(job.command["ScriptLocation"]))
-            args = dict(run.arguments or {})
-            py_files = [
-                str(mirror.pull_object(u.strip()))
-                for u in args.get("--extra-py-files", "").split(",")
-                if u.strip()
-            ]
-            argv: list[str] = []
-            for key, value in args.items():
-                if key in RUNNER_ARGS:
-                    continue
-                argv += [key, mirror.pull(value) if str(value).startswith("s3://") else str(value)]
-            argv += ["--JOB_NAME", job.name, "--JOB_RUN_ID", run.job_run_id]
+        if meta["state"] not in ("STARTING", "RUNNING", "WAITING"):
+            return False
+        meta["stop_requested"] = True
+        meta["state"] = "STOPPING"
+        self.procs.kill(run.job_run_id)
+        if self.warm:
+            self.warm.kill(run.job_run_id)
+        return True
+
+    def _stage(self, job, run, mirror: S3Mirror) -> tuple[str, list[str], list[str]]:
+        """(script, argv, py_files) with every s3:// argument staged into ``mirror``."""
+        script = str(mirror.pull_object(job.command["ScriptLocation"]))
+        args = dict(run.arguments or {})
+        run_date = args.get("--run_date")
+        if run_date is not None:
+            try:
+                valid_run_date(run_date)
+            except ValueError as exc:
+                raise ConfinementError(f"--run_date: {exc}") from None
+        py_files = [
+            str(mirror.pull_object(u.strip()))
+            for u in args.get("--extra-py-files", "").split(",")
+            if u.strip()
+        ]
+        argv: list[str] = []
+        for key, value in args.items():
+            if key in RUNNER_ARGS:
+                continue
+            value = str(value)
+            if value.startswith("s3://"):
+                argv += [key, mirror.pull(value, run_date=run_date)]
+                source = SOURCE_ARGS.get(key)
+                if source and source not in args:
+                    argv += [source, value]
+            else:
+                argv += [key, value]
+        argv += ["--JOB_NAME", job.name, "--JOB_RUN_ID", run.job_run_id]
+        return script, argv, py_files
+
+    def _attempt(self, job, run, workdir: Path):
+        """Stage, run once, and push on success. Returns (outcome, mirror)."""
+        mirror = S3Mirror(endpoint_client("s3", self.endpoint), workdir / "s3")
+        script, argv, py_files = self._stage(job, run, mirror)
+        timeout = self._timeout_seconds(job, run)
+        result = None
+        if self.warm:
+            result = self.warm.run(script, argv, py_files, workdir, timeout, key=run.job_run_id)
+        if result is None:  # warm driver off, or busy with another run
             cmd = spark_submit_cmd(
                 script, argv, py_files=py_files, conf={"spark.local.dir": str(workdir / "spark")}
             )
-            timeout = self._timeout_seconds(job, run)
-            result = self.warm.run(script, argv, py_files, workdir, timeout) if self.warm else None
-            if result is None:  # warm driver off, or busy with another run
-                result = self.procs.run(run.job_run_id, cmd, workdir, timeout=timeout)
-            code, stdout, stderr, timed_out = (
-                result.code,
-                result.stdout,
-                result.stderr,
-                result.timed_out,
-            )
-            stdout, stderr = mirror.to_uris(stdout), mirror.to_uris(stderr)
-            if timed_out:
+            result = self.procs.run(run.job_run_id, cmd, workdir, timeout=timeout)
+        if (
+            result.code == 0
+            and not result.timed_out
+            and not result.killed
+            and not run._mlpipe["stop_requested"]
+        ):
+            mirror.push()  # only a successful run publishes anything
+        return result, mirror
+
+    def _run(self, job, run) -> None:
+        meta = run._mlpipe
+        stdout = stderr = ""
+        try:
+            if meta["stop_requested"]:
+                return
+            meta["state"] = "RUNNING"
+            self.work_root.mkdir(parents=True, exist_ok=True)
+            for attempt in (1, 2):
+                workdir = Path(
+                    tempfile.mkdtemp(prefix=f"{run.job_run_id[:12]}-", dir=self.work_root)
+                )
+                try:
+                    result, mirror = self._attempt(job, run, workdir)
+                finally:
+                    shutil.rmtree(workdir, ignore_errors=True)
+                stdout, stderr = mirror.to_uris(result.stdout), mirror.to_uris(result.stderr)
+                if result.driver_died and attempt == 1 and not meta["stop_requested"]:
+                    LOG.warning("run %s: the warm driver died; retrying once", run.job_run_id)
+                    continue
+                break
+            if meta["stop_requested"] or result.killed:
+                return
+            if result.timed_out:
                 minutes = self._timeout_seconds(job, run) / self.minute_seconds
                 meta["error"] = f"Job run timed out after {minutes:g} minute(s)"
                 meta["state"] = "TIMEOUT"
+            elif result.code == 0:
+                meta["state"] = "SUCCEEDED"
             else:
-                mirror.push()
-                if code == 0:
-                    meta["state"] = "SUCCEEDED"
-                else:
-                    meta["error"] = error_line(stdout, stderr)
-                    meta["state"] = "FAILED"
+                meta["error"] = error_line(stdout, stderr)
+                meta["state"] = "FAILED"
+        except ConfinementError as exc:
+            meta["error"] = str(exc)
+            meta["state"] = "FAILED"
         except Exception as exc:  # staging or launch failed: the run fails, the server lives
             LOG.exception("glue run %s failed", run.job_run_id)
             meta["error"] = f"{type(exc).__name__}: {exc}"
             meta["state"] = "FAILED"
         finally:
+            if meta["stop_requested"]:
+                meta["state"] = "STOPPED"
+                meta["error"] = meta["error"] or "Job run stopped by BatchStopJobRun"
             meta["completed"] = time.time()
             run.completed_on = run.modified_on = _utcnow()
             self._write_logs(run.job_run_id, stdout, stderr, meta["error"])
-            shutil.rmtree(workdir, ignore_errors=True)
 
     def stop_all(self) -> None:
         self.procs.kill_all()

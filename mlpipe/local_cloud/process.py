@@ -1,4 +1,11 @@
-"""Job processes for the local runtimes: own process group, hard timeout, tracked for shutdown."""
+"""Job processes for the local runtimes: own process group, hard timeout, tracked for shutdown.
+
+Every job process (spark-submit, the warm driver) leads its own process group, so a timeout or
+a stop kills the whole tree. Two things tie jobs to the server's life: each job gets
+``PDEATHSIG=KILL`` (through ``setpriv``, where present) so it dies with the server process, and
+its process group is recorded as ``<record_dir>/<pgid>`` ("pgid starttime") while it runs, so
+``control.reap_jobs`` can kill what a SIGKILLed server left behind.
+"""
 
 from __future__ import annotations
 
@@ -21,13 +28,38 @@ class Outcome:
     stderr: str
     timed_out: bool = False
     killed: bool = False
+    driver_died: bool = False  # the warm driver died under the run: retry on a fresh one
+
+
+def with_parent_death_signal(cmd: list[str]) -> list[str]:
+    """``cmd`` prefixed so that it gets SIGKILL when its parent dies (Linux ``setpriv``)."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--", *cmd] if setpriv else list(cmd)
+
+
+def record(record_dir: Path | None, proc: subprocess.Popen) -> Path | None:
+    """Write ``<record_dir>/<pgid>`` = "pgid starttime" for a process group leader."""
+    if record_dir is None:
+        return None
+    from mlpipe.local_cloud.control import process_start_time
+
+    Path(record_dir).mkdir(parents=True, exist_ok=True)
+    entry = Path(record_dir) / str(proc.pid)
+    entry.write_text(f"{proc.pid} {process_start_time(proc.pid)}\n")
+    return entry
+
+
+def unrecord(entry: Path | None) -> None:
+    if entry is not None:
+        entry.unlink(missing_ok=True)
 
 
 class ProcessRegistry:
     """Starts job processes in their own session and can kill them all (server shutdown,
-    cluster termination)."""
+    cluster termination) or one by key (a stopped job run)."""
 
-    def __init__(self):
+    def __init__(self, record_dir: Path | None = None):
+        self.record_dir = record_dir
         self._procs: dict[str, subprocess.Popen] = {}
         self._killed: set[str] = set()
         self._lock = threading.Lock()
@@ -40,7 +72,7 @@ class ProcessRegistry:
             ),
         }
         proc = subprocess.Popen(
-            cmd,
+            with_parent_death_signal(cmd),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -48,6 +80,7 @@ class ProcessRegistry:
             env=env,
             start_new_session=True,
         )
+        entry = record(self.record_dir, proc)
         with self._lock:
             self._procs[key] = proc
         try:
@@ -58,6 +91,7 @@ class ProcessRegistry:
             out, err = proc.communicate()
             return Outcome(proc.returncode, out, err, timed_out=True)
         finally:
+            unrecord(entry)
             with self._lock:
                 self._procs.pop(key, None)
                 self._killed.discard(key)
@@ -86,21 +120,41 @@ def kill_group(proc: subprocess.Popen) -> None:
 
 
 class WarmSpark:
-    """The parent side of ``spark_worker``: one warm driver, started on first use, replaced
-    when a run times out or the worker dies. ``run`` returns None when the driver is busy (the
-    caller then uses spark-submit), so concurrent runs never wait for each other."""
+    """The parent side of ``spark_worker``: one warm driver, started on first use. Before each
+    run a ping checks that the driver and its JVM answer; a dead one (a JVM killed by the OOM
+    killer, say) is replaced first. A run whose driver dies under it returns
+    ``Outcome(driver_died=True)`` so the caller can retry it once on a fresh driver. ``run``
+    returns None when the driver is busy (the caller then uses spark-submit), so concurrent
+    runs never wait for each other."""
 
-    def __init__(self, log_path: Path, start_timeout: float = 120.0):
+    def __init__(
+        self,
+        log_path: Path,
+        start_timeout: float = 120.0,
+        record_dir: Path | None = None,
+        ping_timeout: float = 15.0,
+    ):
         self.log_path = Path(log_path)
         self.start_timeout = start_timeout
+        self.ping_timeout = ping_timeout
+        self.record_dir = record_dir
         self._proc: subprocess.Popen | None = None
+        self._record: Path | None = None
         self._busy = threading.Lock()
+        self._current: str | None = None
+        self._stopped: set[str] = set()
+        self.replaced = 0  # drivers replaced after failing a health check (for tests, logs)
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
 
     def _start(self) -> subprocess.Popen:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the worker keeps it for its lifetime
         env = {**os.environ, "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable)}
+        cmd = [sys.executable, "-m", "mlpipe.local_cloud.spark_worker", "--log", str(self.log_path)]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "mlpipe.local_cloud.spark_worker"],
+            with_parent_death_signal(cmd),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,
@@ -109,29 +163,69 @@ class WarmSpark:
             start_new_session=True,
         )
         log.close()
-        ready, _, _ = select.select([proc.stdout], [], [], self.start_timeout)
-        line = proc.stdout.readline() if ready else ""
-        if not line or not json.loads(line).get("ready"):
+        self._record = record(self.record_dir, proc)
+        reply = self._read(proc, self.start_timeout)
+        if not reply or not reply.get("ready"):
             kill_group(proc)
+            proc.wait()
+            unrecord(self._record)
             raise RuntimeError(f"warm Spark driver did not start (log: {self.log_path})")
         return proc
 
+    @staticmethod
+    def _read(proc: subprocess.Popen, timeout: float) -> dict | None:
+        ready, _, _ = select.select([proc.stdout], [], [], timeout)
+        line = proc.stdout.readline() if ready else ""
+        try:
+            return json.loads(line) if line else None
+        except json.JSONDecodeError:
+            return None
+
+    def healthy(self) -> bool:
+        """The worker process runs and its JVM answers a call within ``ping_timeout``."""
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return False
+        try:
+            proc.stdin.write(json.dumps({"ping": True}) + "\n")
+            proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return False
+        reply = self._read(proc, self.ping_timeout)
+        return bool(reply and reply.get("pong"))
+
     def run(
-        self, script: str, argv: list[str], py_files: list[str], workdir: Path, timeout: float
+        self,
+        script: str,
+        argv: list[str],
+        py_files: list[str],
+        workdir: Path,
+        timeout: float,
+        key: str | None = None,
     ) -> Outcome | None:
         if not self._busy.acquire(blocking=False):
             return None
         try:
-            if self._proc is None or self._proc.poll() is not None:
+            if self._proc is not None and not self.healthy():
+                self.stop()
+                self.replaced += 1
+            if self._proc is None:
                 self._proc = self._start()
+            self._current = key
+            if key in self._stopped:
+                return Outcome(None, "", "", killed=True)
             request = {
                 "script": script,
                 "argv": argv,
                 "py_files": py_files,
                 "workdir": str(workdir),
             }
-            self._proc.stdin.write(json.dumps(request) + "\n")
-            self._proc.stdin.flush()
+            try:
+                self._proc.stdin.write(json.dumps(request) + "\n")
+                self._proc.stdin.flush()
+            except (BrokenPipeError, OSError):
+                self.stop()
+                return Outcome(1, "", "the warm Spark driver was gone", driver_died=True)
             ready, _, _ = select.select([self._proc.stdout], [], [], timeout)
             if not ready:
                 self.stop()
@@ -139,14 +233,34 @@ class WarmSpark:
             line = self._proc.stdout.readline()
             if not line:
                 self.stop()
-                return Outcome(1, "", "the warm Spark driver died during the run", killed=False)
+                if key is not None and key in self._stopped:
+                    return Outcome(None, "", "", killed=True)
+                return Outcome(1, "", "the warm Spark driver died during the run", driver_died=True)
             reply = json.loads(line)
-            return Outcome(reply["code"], reply["stdout"], reply["stderr"])
+            outcome = Outcome(reply["code"], reply["stdout"], reply["stderr"])
+            if outcome.code != 0 and not self.healthy():  # the JVM died under the run
+                self.stop()
+                outcome.driver_died = True
+            return outcome
         finally:
+            self._current = None
+            if key is not None:
+                self._stopped.discard(key)
             self._busy.release()
+
+    def kill(self, key: str) -> bool:
+        """Stop the run ``key`` if it is the one on the driver (the driver goes with it)."""
+        proc = self._proc
+        if key != self._current or proc is None:
+            return False
+        self._stopped.add(key)
+        kill_group(proc)
+        return True
 
     def stop(self) -> None:
         if self._proc is not None:
             kill_group(self._proc)
             self._proc.wait()
             self._proc = None
+        unrecord(self._record)
+        self._record = None

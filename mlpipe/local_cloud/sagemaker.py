@@ -8,7 +8,11 @@ starts InProgress and a worker thread
    ``model_fn(model_dir)``, then per batch ``input_fn -> predict_fn -> output_fn``;
 3. transforms every object under the ``S3Prefix`` input, split by line (``SplitType: Line``),
    and with ``DataProcessing.JoinSource = Input`` writes each input row plus its prediction;
-4. writes ``<S3OutputPath>/<object name>.out`` and ends Completed, or Failed with a FailureReason.
+4. writes ``<S3OutputPath>/<object name>.out`` for every input object once all of them are
+   transformed, and ends Completed; or Failed with a FailureReason, writing nothing.
+
+``StopTransformJob`` (patch ``sagemaker_stop_transform_job``) sets the job's stop flag: the
+worker checks it between batches, writes nothing, and the job ends Stopped.
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ DEFAULT_MAX_PAYLOAD_MB = 6
 
 
 class TransformError(Exception):
+    pass
+
+
+class TransformStopped(Exception):
     pass
 
 
@@ -96,6 +104,8 @@ class SageMakerRuntime:
             job.transform_job_status = "InProgress"
             job.transform_end_time = None
             model = backend._models.get(job.model_name)
+            job._mlpipe_stopped = threading.Event()
+            job._mlpipe_stop = job._mlpipe_stopped.set
             threading.Thread(
                 target=runtime._run,
                 args=(job, model),
@@ -115,6 +125,8 @@ class SageMakerRuntime:
                 raise TransformError(f"model {job.model_name!r} not found")
             self._transform(job, model, workdir)
             job.transform_job_status = "Completed"
+        except TransformStopped:
+            job.transform_job_status = "Stopped"
         except Exception as exc:
             LOG.info("transform %s failed: %s", job.transform_job_name, exc)
             job.failure_reason = f"ClientError: {type(exc).__name__}: {exc}".splitlines()[0][:1024]
@@ -154,6 +166,8 @@ class SageMakerRuntime:
             raise TransformError(
                 f"no input objects under {tin['DataSource']['S3DataSource']['S3Uri']}"
             )
+        stopped = getattr(job, "_mlpipe_stopped", None) or threading.Event()
+        outputs: list[tuple[str, bytes]] = []
         for obj in objects:
             text = s3.get_object(Bucket=in_bucket, Key=obj)["Body"].read().decode("utf-8")
             lines = (
@@ -163,6 +177,8 @@ class SageMakerRuntime:
             )
             out_lines: list[str] = []
             for batch in batches(lines, max_bytes):
+                if stopped.is_set():
+                    raise TransformStopped()
                 payload = contract.input_fn("\n".join(batch), content_type)
                 response = contract.output_fn(contract.predict_fn(payload, loaded), accept)
                 response = response.decode() if isinstance(response, bytes) else str(response)
@@ -177,6 +193,8 @@ class SageMakerRuntime:
             out_key = (
                 f"{out_prefix.rstrip('/')}/{relative}.out" if out_prefix else f"{relative}.out"
             )
-            s3.put_object(
-                Bucket=out_bucket, Key=out_key, Body=("\n".join(out_lines) + "\n").encode()
-            )
+            outputs.append((out_key, ("\n".join(out_lines) + "\n").encode()))
+        if stopped.is_set():
+            raise TransformStopped()
+        for out_key, body in outputs:  # nothing is written unless every object transformed
+            s3.put_object(Bucket=out_bucket, Key=out_key, Body=body)

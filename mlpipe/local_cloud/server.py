@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     from moto.server import ThreadedMotoServer
 
     from mlpipe.aws import endpoint_client
+    from mlpipe.local_cloud.control import JOBS_DIR, WORK_DIRS, port_free
     from mlpipe.local_cloud.emr import EmrRuntime
     from mlpipe.local_cloud.glue import GlueRuntime
     from mlpipe.local_cloud.patches import apply_all
@@ -46,11 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     applied = apply_all()
     endpoint = f"http://{args.host}:{args.port}"
     state_dir = Path(args.state_dir)
-    for sub in ("glue-runs", "emr-steps", "transforms"):
+    for sub in WORK_DIRS:
         (state_dir / sub).mkdir(parents=True, exist_ok=True)
     minute = float(os.environ.get("MLPIPE_GLUE_MINUTE_SECONDS", "60"))
-    glue = GlueRuntime(endpoint, state_dir / "glue-runs", minute_seconds=minute)
-    emr = EmrRuntime(endpoint, state_dir / "emr-steps")
+    jobs = state_dir / JOBS_DIR  # job process groups, for control.reap_jobs
+    glue = GlueRuntime(endpoint, state_dir / "glue-runs", minute_seconds=minute, record_dir=jobs)
+    emr = EmrRuntime(endpoint, state_dir / "emr-steps", record_dir=jobs)
     sagemaker = SageMakerRuntime(endpoint, state_dir / "transforms")
     for runtime in (glue, emr, sagemaker):
         runtime.install()
@@ -60,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         interval=float(os.environ.get("MLPIPE_SCHEDULER_INTERVAL", "5")),
     )
 
+    busy = port_free(args.host, args.port)
+    if busy:  # werkzeug would fail in its thread and leave us waiting forever
+        logging.getLogger("mlpipe.local_cloud").error(
+            "port %s on %s is not free: %s", args.port, args.host, busy
+        )
+        return 2
     server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()
     scheduler.start()

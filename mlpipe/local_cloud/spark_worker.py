@@ -1,9 +1,12 @@
 """A warm Spark driver for the local cloud: runs job scripts one after another in one JVM.
 
-    python -m mlpipe.local_cloud.spark_worker
+    python -m mlpipe.local_cloud.spark_worker [--log <path>]
 
 Protocol: one JSON request per stdin line ``{"script", "argv", "py_files", "workdir"}``; one
-JSON reply per line on the original stdout ``{"code", "stdout", "stderr"}``. Everything else
+JSON reply per line on the original stdout ``{"code", "stdout", "stderr"}``. A health check
+``{"ping": true}`` is answered ``{"pong": true}`` when a call into the JVM succeeds, else
+``{"pong": false, "error": ...}``. (``--log`` only names the parent's log file, so a worker
+can be told apart from other servers' workers in the process list.) Everything else
 that writes to fd 1 (the JVM included) is sent to stderr, so replies stay clean.
 
 Isolation between runs: the script runs as ``__main__`` with its own ``sys.argv``; its
@@ -61,6 +64,14 @@ def run_one(request: dict) -> dict:
     return {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
 
 
+def ping(spark) -> dict:
+    try:
+        spark.sparkContext._jvm.java.lang.System.currentTimeMillis()
+        return {"pong": True}
+    except Exception as exc:  # py4j: connection refused once the JVM is gone
+        return {"pong": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
+
+
 def main() -> int:
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # the JVM and any stray print go to stderr, never into the protocol
@@ -72,11 +83,14 @@ def main() -> int:
     ).appName("mlpipe-warm-driver")
     for key, value in SPARK_CONF.items():
         builder = builder.config(key, value)
-    builder.getOrCreate().sparkContext.setLogLevel("ERROR")
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
     replies.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         if line.strip():
-            replies.write(json.dumps(run_one(json.loads(line))) + "\n")
+            request = json.loads(line)
+            reply = ping(spark) if request.get("ping") else run_one(request)
+            replies.write(json.dumps(reply) + "\n")
     return 0
 
 

@@ -1,20 +1,50 @@
 """Stage ``s3://`` paths to a local mirror for a job run, and sync the run's changes back.
 
 Offline Spark has no s3a (no hadoop-aws jar), so the local runtimes give jobs local paths:
-``pull(uri)`` downloads the object or every object under the prefix into
-``<root>/<bucket>/<key>``; after the run ``push()`` makes each pulled prefix in S3 equal
-to the local copy: new and changed files are uploaded, and objects the job deleted are
-deleted (our jobs replace a ``run_date=`` partition by delete + rename). Hidden files
-(Hadoop's ``.crc`` checksums) are never uploaded.
+``pull(uri)`` downloads the object or the objects under the prefix into
+``<root>/<bucket>/<key>``; after a *successful* run ``push()`` makes each pulled prefix in S3
+equal to the local copy: new and changed files are uploaded, and staged objects the job
+deleted are deleted (our jobs replace a ``run_date=`` partition by delete + rename). Hidden
+files (Hadoop's ``.crc`` checksums) are never uploaded. A failed run is never pushed.
+
+What is staged: ``pull(uri, run_date=D)`` on a prefix that does not itself name a run date
+(an output base such as ``curated/churn/``) stages only the ``run_date=D`` partitions under it
+(at any depth) and the loose files beside them, never the other run dates: a run's staging
+cost does not grow with history. Objects that were not staged are never deleted by ``push``.
+
+Confinement: every key is mapped to a path that must stay inside ``<root>/<bucket>/`` (no
+``..``, no absolute keys, no symlink escapes); a key that would leave it raises
+``ConfinementError`` and fails the run. ``push`` refuses symlinks the job left in the mirror.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from mlpipe.aws import split_s3
+
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.\-_]{1,254}$")
+RUN_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class ConfinementError(ValueError):
+    """An S3 key or path that would leave its staging root: the run fails."""
+
+
+def valid_run_date(value: str) -> str:
+    """``value`` if it is ``YYYY-MM-DD`` and a real date, else ``ValueError`` (one line)."""
+    text = str(value)
+    try:
+        if not RUN_DATE_RE.match(text):
+            raise ValueError
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"run date must be a real date as YYYY-MM-DD, got {text[:40]!r}") from None
+    return text
 
 
 def _md5(path: Path) -> str:
@@ -34,20 +64,61 @@ def list_keys(s3, bucket: str, prefix: str) -> dict[str, str]:
     return out
 
 
+def names_run_date(prefix: str) -> bool:
+    return any(seg.startswith("run_date=") for seg in prefix.split("/"))
+
+
+def list_run_date_slice(s3, bucket: str, prefix: str, run_date: str) -> dict[str, str]:
+    """key -> ETag under ``prefix`` for the ``run_date=<run_date>`` partitions (at any depth)
+    and the loose objects outside any partition; other run dates and ``_``-prefixed
+    directories (scratch such as ``_tmp/``) are not even listed."""
+    out: dict[str, str] = {}
+    pending = [prefix]
+    want = f"run_date={run_date}"
+    paginator = s3.get_paginator("list_objects_v2")
+    while pending:
+        current = pending.pop()
+        for page in paginator.paginate(Bucket=bucket, Prefix=current, Delimiter="/"):
+            for obj in page.get("Contents", []):
+                out[obj["Key"]] = obj["ETag"].strip('"')
+            for common in page.get("CommonPrefixes", []):
+                sub = common["Prefix"]
+                segment = sub[len(current) :].rstrip("/")
+                if segment == want:
+                    out.update(list_keys(s3, bucket, sub))
+                elif not segment.startswith(("run_date=", "_", ".")):
+                    pending.append(sub)
+    return out
+
+
 class S3Mirror:
     def __init__(self, s3, root: Path):
         self.s3 = s3
         self.root = Path(root)
-        self._tracked: dict[
-            tuple[str, str], dict[str, str]
-        ] = {}  # (bucket, prefix) -> remote snapshot
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._real_root = Path(os.path.realpath(self.root))
+        # (bucket, prefix) -> remote snapshot of what was staged
+        self._tracked: dict[tuple[str, str], dict[str, str]] = {}
 
     def to_uris(self, text: str) -> str:
         """Rewrite mirror paths in ``text`` (job errors, logs) back to the s3:// URIs users passed."""
-        return text.replace(f"{self.root}/", "s3://")
+        for root in {str(self._real_root), str(self.root)}:
+            text = text.replace(f"{root}/", "s3://")
+        return text
 
     def local(self, bucket: str, key: str) -> Path:
-        return self.root / bucket / key
+        """The mirror path of ``s3://bucket/key``, checked to stay inside ``<root>/<bucket>/``."""
+        if not BUCKET_RE.match(bucket or "") or ".." in bucket:
+            raise ConfinementError(f"invalid bucket name {bucket[:80]!r}")
+        if "\0" in key or key.startswith("/"):
+            raise ConfinementError(f"S3 key {key[:200]!r} cannot be staged")
+        base = self._real_root / bucket
+        path = Path(os.path.realpath(base / key))
+        if path != base and base not in path.parents:
+            raise ConfinementError(
+                f"S3 key {key[:200]!r} in bucket {bucket} would leave the staging directory"
+            )
+        return path
 
     def pull_object(self, uri: str) -> Path:
         bucket, key = split_s3(uri)
@@ -56,34 +127,47 @@ class S3Mirror:
         self.s3.download_file(bucket, key, str(path))
         return path
 
-    def pull(self, uri: str) -> str:
-        """Local path for ``uri``: an object is downloaded; a prefix is mirrored and tracked."""
+    def pull(self, uri: str, run_date: str | None = None) -> str:
+        """Local path for ``uri``: an object is downloaded; a prefix is mirrored and tracked
+        (with ``run_date``, only that date's slice of a prefix that names no run date)."""
         bucket, key = split_s3(uri)
         if key and not key.endswith("/"):
             exact = list_keys(self.s3, bucket, key)
             if key in exact and not any(k.startswith(key + "/") for k in exact):
                 return str(self.pull_object(uri))
         prefix = key if (not key or key.endswith("/")) else key + "/"
-        remote = list_keys(self.s3, bucket, prefix)
+        if run_date and not names_run_date(prefix):
+            remote = list_run_date_slice(self.s3, bucket, prefix, valid_run_date(run_date))
+        else:
+            remote = list_keys(self.s3, bucket, prefix)
         base = self.local(bucket, prefix)
+        targets = {k: self.local(bucket, k) for k in remote if not k.endswith("/")}
         base.mkdir(parents=True, exist_ok=True)
-        for obj_key in remote:
-            if obj_key.endswith("/"):
-                continue
-            target = self.local(bucket, obj_key)
+        for obj_key, target in targets.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             self.s3.download_file(bucket, obj_key, str(target))
         self._tracked[(bucket, prefix)] = remote
         local = str(base)
         return local + "/" if key.endswith("/") or not key else local
 
+    def staged_keys(self) -> dict[tuple[str, str], list[str]]:
+        """What was staged, per pulled prefix (for tests and logs)."""
+        return {where: sorted(remote) for where, remote in self._tracked.items()}
+
     def push(self) -> dict[str, int]:
-        """Upload new/changed files and delete removed objects under every pulled prefix."""
+        """Upload new/changed files and delete removed staged objects under every pulled prefix.
+        Call only after the job succeeded."""
         stats = {"uploaded": 0, "deleted": 0}
         for (bucket, prefix), remote in self._tracked.items():
             base = self.local(bucket, prefix)
             seen: set[str] = set()
+            uploads: list[tuple[Path, str]] = []
             for dirpath, dirnames, filenames in os.walk(base):
+                for name in dirnames + filenames:
+                    if os.path.islink(os.path.join(dirpath, name)):
+                        raise ConfinementError(
+                            f"the job left a symlink in its output: {Path(dirpath, name)}"
+                        )
                 dirnames[:] = [d for d in dirnames if not d.startswith(".")]
                 for name in filenames:
                     if name.startswith("."):
@@ -92,8 +176,10 @@ class S3Mirror:
                     key = prefix + path.relative_to(base).as_posix()
                     seen.add(key)
                     if remote.get(key) != _md5(path):
-                        self.s3.upload_file(str(path), bucket, key)
-                        stats["uploaded"] += 1
+                        uploads.append((path, key))
+            for path, key in uploads:
+                self.s3.upload_file(str(path), bucket, key)
+                stats["uploaded"] += 1
             gone = [k for k in remote if k not in seen and not k.endswith("/")]
             for start in range(0, len(gone), 1000):
                 batch = gone[start : start + 1000]

@@ -4,25 +4,40 @@ from __future__ import annotations
 
 from invoke import task
 
-from mlpipe.local_cloud.control import LocalCloud
+from mlpipe.local_cloud.control import (
+    LocalCloud,
+    LocalCloudError,
+    PidFile,
+    parse_port,
+    state_lost_message,
+)
 from mlpipe.tasks._common import fail, repo_path, setting
 
 
 def cloud(c, port=None) -> LocalCloud:
-    return LocalCloud(
-        repo_path(setting(c, "local_state_dir")), port=int(setting(c, "local_port", port))
-    )
+    """The local cloud of this state dir: on ``port`` if given, else on the running server's
+    port, else on ``mlpipe.local_port``."""
+    state_dir = repo_path(setting(c, "local_state_dir"))
+    if port in (None, ""):
+        running = PidFile.read(state_dir / "server.pid")
+        port = running.port if running else setting(c, "local_port")
+    try:
+        return LocalCloud(state_dir, port=parse_port(port))
+    except LocalCloudError as exc:
+        fail(str(exc), code=2)
 
 
 @task(help={"port": "port to serve on (default: mlpipe.local_port, 4566)"})
 def up(c, port=None):
     """Start the local cloud in the background (pid + log file, waits until ready)."""
-    lc = cloud(c, port)
+    lc = cloud(c, port if port not in (None, "") else setting(c, "local_port"))
     try:
         outcome = lc.start()
-    except RuntimeError as exc:
+    except LocalCloudError as exc:
         fail(str(exc))
     print(f"local cloud {outcome} at {lc.endpoint} (pid {lc.pid()}, log {lc.log_file})")
+    if lc.previous_session:
+        print(state_lost_message(lc.previous_session))
 
 
 @task(help={"port": "port it serves on (default: mlpipe.local_port)"})

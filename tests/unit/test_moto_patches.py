@@ -136,3 +136,62 @@ def test_gap_glue_sync_output_keeps_datetimes():
     patches.apply_all()
     source = inspect.getsource(patches.ORIGINALS["sfn_glue_sync_output"])
     assert "return job_run" in source and "json_safe" not in source
+
+
+# --------------------------------------------------------------------------- stops (patches/stops.py)
+
+
+def test_gap_glue_and_sagemaker_have_no_stop_api():
+    patches.apply_all()
+    assert patches.ORIGINALS["glue_batch_stop_job_run"] is None
+    assert patches.ORIGINALS["sagemaker_stop_transform_job"] is None
+
+
+def test_batch_stop_job_run_stops_a_running_run_and_reports_the_others():
+    import boto3
+    from moto import mock_aws
+    from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
+    from moto.glue.models import glue_backends
+    from moto.moto_api import state_manager
+
+    patches.apply_all()
+    with mock_aws():
+        glue = boto3.client("glue", region_name="us-east-1")
+        glue.create_job(
+            Name="j",
+            Role="r",
+            Command={"Name": "glueetl", "ScriptLocation": "s3://b/s.py"},
+            ExecutionProperty={"MaxConcurrentRuns": 5},
+        )
+        state_manager.set_transition("glue::job_run", {"progression": "manual", "times": 99})
+        try:
+            running = glue.start_job_run(JobName="j")["JobRunId"]
+            done = glue.start_job_run(JobName="j")["JobRunId"]
+            runs = {
+                r.job_run_id: r for r in glue_backends[ACCOUNT_ID]["us-east-1"].jobs["j"].job_runs
+            }
+            stopped = []
+            runs[running]._mlpipe_stop = lambda: stopped.append(running) or True
+            runs[done].status = "SUCCEEDED"
+            answer = glue.batch_stop_job_run(JobName="j", JobRunIds=[running, done, "jr_nosuch"])
+        finally:
+            state_manager.unset_transition("glue::job_run")
+        assert stopped == [running]
+        assert answer["SuccessfulSubmissions"] == [{"JobName": "j", "JobRunId": running}]
+        assert [(e["JobRunId"], e["ErrorDetail"]["ErrorCode"]) for e in answer["Errors"]] == [
+            (done, "InvalidInputException"),
+            ("jr_nosuch", "EntityNotFoundException"),
+        ]
+
+
+def test_stop_transform_job_of_an_unknown_job_is_a_validation_error():
+    import boto3
+    from botocore.exceptions import ClientError
+    from moto import mock_aws
+
+    patches.apply_all()
+    with mock_aws():
+        sm = boto3.client("sagemaker", region_name="us-east-1")
+        with pytest.raises(ClientError) as err:
+            sm.stop_transform_job(TransformJobName="nosuch")
+        assert err.value.response["Error"]["Code"] == "ValidationException"
