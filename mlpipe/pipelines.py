@@ -1,6 +1,10 @@
 """Per-pipeline inputs and results: what `invoke run <pipeline>` uploads and reports.
 
-Generic execution handling (start, follow, history) lives in ``runs.py``.
+``launch`` is a run's safe start: the run date is checked (a real ``YYYY-MM-DD``) before
+anything is written; the run-date lease (``lease.py``) is taken, so a second run for the same
+pipeline and date is refused before its input is uploaded; the input goes under the run's own
+``run_id=<id>/`` prefix; the execution is named ``<pipeline>-<run date>-<run id>`` and gets
+``{"run_date", "run_id", "input"}``. Generic execution handling lives in ``runs.py``.
 """
 
 from __future__ import annotations
@@ -9,28 +13,129 @@ import csv
 import io
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
+from mlpipe import lease as leases
 from mlpipe import runs
 from mlpipe.aws import client, split_s3
 from mlpipe.config import Settings
 from mlpipe.datagen import generate_telemetry_csv
+from mlpipe.local_cloud.staging import valid_run_date
 
 EMR_DEMO_ROWS, EMR_DEMO_SEED = 2000, 7
 INFERENCE_DEMO_ROWS, INFERENCE_DEMO_SEED = 500, 99
 
 
-def prepare_churn(settings: Settings, input_path: Path, run_date: str) -> str:
+class RunInputError(ValueError):
+    """A bad run argument (date, input file): one line."""
+
+
+def check_run_date(run_date: str) -> str:
+    try:
+        return valid_run_date(run_date)
+    except ValueError as exc:
+        raise RunInputError(str(exc)) from None
+
+
+def check_input_file(path: Path) -> Path:
+    if not path.exists():
+        raise RunInputError(f"input not found: {path}")
+    if not path.is_file():
+        raise RunInputError(f"input must be a file, {path} is a directory")
+    return path
+
+
+def raw_prefix(settings: Settings, pipeline: str, run_date: str) -> str:
+    """Where a run date's raw input lives (each run under ``run_id=<id>/`` below it)."""
+    if pipeline == "churn":
+        return f"{settings.paths['churn_raw']}run_date={run_date}/"
+    if pipeline == "emr":
+        return f"{settings.paths['telemetry_raw']}run_date={run_date}/"
+    return settings.paths["abalone_batch"]
+
+
+def reads_run_input(settings: Settings, pipeline: str) -> bool:
+    """True when the deployed state machine takes the run's own input (``$.input``/``$.run_id``);
+    False for one that reads the whole run-date prefix."""
+    definition = client(settings, "stepfunctions").describe_state_machine(
+        stateMachineArn=settings.state_machine_arn(pipeline)
+    )["definition"]
+    return "$.input" in definition or "$.run_id" in definition
+
+
+def retire_other_runs(settings: Settings, date_prefix: str, keep_prefix: str) -> int:
+    """Delete the raw objects under ``date_prefix`` outside ``keep_prefix``. Only for a state
+    machine that reads the whole date prefix, and only under the run-date lease (so no run of
+    that date is reading them)."""
+    s3 = client(settings, "s3")
+    bucket, prefix = split_s3(date_prefix)
+    _, keep = split_s3(keep_prefix)
+    old = [
+        {"Key": o["Key"]}
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for o in page.get("Contents", [])
+        if not o["Key"].startswith(keep)
+    ]
+    for start in range(0, len(old), 1000):
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": old[start : start + 1000]})
+    return len(old)
+
+
+@dataclass
+class Launch:
+    lease: leases.Lease
+    input_uri: str
+    context: object  # what the summary compares against (expected rows, hidden labels)
+    execution_arn: str
+
+    @property
+    def execution(self) -> str:
+        return self.lease.execution
+
+
+def launch(
+    settings: Settings, pipeline: str, run_date: str, input_path: Path | None = None
+) -> Launch:
+    """Check, lease, upload under the run id, start. Raises ``RunInputError`` or
+    ``lease.RunRefused`` before anything is written."""
+    run_date = check_run_date(run_date)
+    if input_path is not None:
+        check_input_file(input_path)
+    lease = leases.acquire(settings, pipeline, run_date)
+    try:
+        date_prefix = raw_prefix(settings, pipeline, run_date)
+        prefix = f"{date_prefix}run_id={lease.run_id}/"
+        context: object = None
+        if pipeline == "churn":
+            uri = prepare_churn(settings, input_path, run_date, prefix=prefix)
+        elif pipeline == "emr":
+            uri, context = prepare_emr(settings, run_date, input_path, prefix=prefix)
+        else:
+            uri, context = prepare_inference(settings, input_path, prefix=prefix)
+        if not reads_run_input(settings, pipeline):
+            retire_other_runs(settings, date_prefix, prefix)
+        payload = {"run_date": run_date, "run_id": lease.run_id, "input": prefix}
+        arn, _ = runs.start(settings, pipeline, payload, name=lease.execution)
+    except BaseException:
+        leases.release(settings, lease)
+        raise
+    return Launch(lease, uri, context, arn)
+
+
+def prepare_churn(
+    settings: Settings, input_path: Path, run_date: str, prefix: str | None = None
+) -> str:
     return runs.upload_input(
-        settings, input_path, f"{settings.paths['churn_raw']}run_date={run_date}/"
+        settings, input_path, prefix or raw_prefix(settings, "churn", run_date)
     )
 
 
 def prepare_emr(
-    settings: Settings, run_date: str, input_path: Path | None = None
+    settings: Settings, run_date: str, input_path: Path | None = None, prefix: str | None = None
 ) -> tuple[str, dict[str, int] | None]:
     """Upload the telemetry input (default: a generated demo set); returns (uri, rows per class if known)."""
-    prefix = f"{settings.paths['telemetry_raw']}run_date={run_date}/"
+    prefix = prefix or raw_prefix(settings, "emr", run_date)
     if input_path:
         return runs.upload_input(settings, input_path, prefix), None
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,12 +181,12 @@ def clusters(settings: Settings, name_prefix: str) -> list[dict]:
 
 
 def prepare_inference(
-    settings: Settings, input_path: Path | None = None
+    settings: Settings, input_path: Path | None = None, prefix: str | None = None
 ) -> tuple[str, list[float] | None]:
     """Upload the unlabeled batch (default: a generated one); returns (uri, hidden labels if known)."""
     from abalone_model.data import generate, to_csv
 
-    prefix = settings.paths["abalone_batch"]
+    prefix = prefix or settings.paths["abalone_batch"]
     if input_path:
         return runs.upload_input(settings, input_path, prefix), None
     rows = generate(INFERENCE_DEMO_ROWS, INFERENCE_DEMO_SEED)

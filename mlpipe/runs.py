@@ -100,11 +100,70 @@ class RunResult:
     @property
     def failed_state(self) -> str | None:
         cause = self.describe.get("cause") or ""
-        return cause.split(" failed: ", 1)[0] if " failed: " in cause else None
+        if " failed: " in cause:
+            return cause.split(" failed: ", 1)[0]
+        entered = states_entered(self.events)
+        return entered[-1] if entered else None
+
+
+VERBS = {"FAILED": "failed", "ABORTED": "was aborted", "TIMED_OUT": "timed out"}
+
+
+def _json(text):
+    try:
+        return json.loads(text) if isinstance(text, str) else text
+    except (TypeError, ValueError):
+        return None
+
+
+def task_reason(error: str | None, cause) -> str:
+    """The one-line reason inside a task error: Glue's ErrorMessage, an EMR step's failure
+    message, a transform's FailureReason, else the error name and the cause's first line."""
+    data = _json(cause)
+    if isinstance(data, dict):
+        step = data.get("Step", {}).get("Status", {}) if isinstance(data.get("Step"), dict) else {}
+        for found in (
+            data.get("ErrorMessage"),
+            (step.get("FailureDetails") or {}).get("Message"),
+            data.get("FailureReason"),
+            (data.get("Status") or {}).get("StateChangeReason", {}).get("Message")
+            if isinstance(data.get("Status"), dict)
+            else None,
+            task_reason(data.get("Error"), data.get("Cause")) if "Error" in data else None,
+        ):
+            if found:
+                return str(found)
+    text = str(cause or "").strip().splitlines()[0] if cause else ""
+    if error and text:
+        return f"{error}: {text}"
+    return error or text or "no reason given"
+
+
+def failure_line(pipeline: str, result: RunResult) -> str:
+    """``<pipeline> failed in <state>: <reason>`` (or ``was aborted`` / ``timed out``), one
+    line however large the execution's error JSON is."""
+    verb = VERBS.get(result.status, result.status.lower())
+    state = result.failed_state or "?"
+    cause = result.describe.get("cause") or ""
+    error = result.describe.get("error")
+    if " failed: " in cause:
+        caught = _json(cause.split(" failed: ", 1)[1])
+        reason = (
+            task_reason(caught.get("Error"), caught.get("Cause"))
+            if isinstance(caught, dict)
+            else cause.split(" failed: ", 1)[1]
+        )
+    else:
+        reason = task_reason(error, cause)
+    reason = " ".join(reason.split())
+    if len(reason) > 300:
+        reason = reason[:297] + "..."
+    return f"{pipeline} {verb} in {state}: {reason}"
 
 
 def upload_input(settings: Settings, local_file: Path, prefix_uri: str) -> str:
-    """Replace the objects under ``prefix_uri`` with ``local_file`` (this run's input)."""
+    """Replace the objects under ``prefix_uri`` with ``local_file`` (this run's input). With a
+    run-specific prefix (``.../run_id=<id>/``) that touches no other run's objects."""
     s3 = client(settings, "s3")
     bucket, prefix = split_s3(prefix_uri)
     stale = [
@@ -112,8 +171,8 @@ def upload_input(settings: Settings, local_file: Path, prefix_uri: str) -> str:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         for k in page.get("Contents", [])
     ]
-    if stale:
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": stale})
+    for start in range(0, len(stale), 1000):
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": stale[start : start + 1000]})
     key = prefix + Path(local_file).name
     s3.upload_file(str(local_file), bucket, key)
     return f"s3://{bucket}/{key}"
@@ -145,8 +204,10 @@ def read_alerts(settings: Settings, execution_name: str, wait_seconds: int = 2) 
     return found
 
 
-def start(settings: Settings, pipeline: str, payload: dict) -> tuple[str, str]:
-    name = f"{pipeline}-{payload.get('run_date', 'run')}-{uuid.uuid4().hex[:8]}"
+def start(
+    settings: Settings, pipeline: str, payload: dict, name: str | None = None
+) -> tuple[str, str]:
+    name = name or f"{pipeline}-{payload.get('run_date', 'run')}-{uuid.uuid4().hex[:8]}"
     arn = client(settings, "stepfunctions").start_execution(
         stateMachineArn=settings.state_machine_arn(pipeline), name=name, input=json.dumps(payload)
     )["executionArn"]

@@ -92,6 +92,33 @@ def _summary_inference(console, settings, run_date, name, labels):
 SUMMARIES = {"churn": _summary_churn, "emr": _summary_emr, "inference": _summary_inference}
 
 
+def _launch(settings, pipeline: str, run_date: str, input_path):
+    """pipelines.launch with every refusal as one line."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from mlpipe.lease import RunRefused
+
+    try:
+        return pipelines.launch(settings, pipeline, run_date, input_path)
+    except pipelines.RunInputError as exc:
+        fail(str(exc), code=2)
+    except RunRefused as exc:
+        fail(str(exc), code=4)
+    except ClientError as exc:
+        fail(
+            f"{exc.response['Error'].get('Message') or exc}: run `invoke deploy --target {settings.target}` first",
+            code=3,
+        )
+    except BotoCoreError as exc:
+        fail(unreachable(settings, exc), code=3)
+
+
+def unreachable(settings, exc) -> str:
+    hint = " (run `invoke local.up`, then `invoke deploy --target local`)"
+    local = settings.target == "local"
+    return f"cannot reach {settings.endpoint or 'AWS'}: {type(exc).__name__}{hint if local else ''}"
+
+
 @task(
     positional=["pipeline"],
     help={
@@ -100,48 +127,51 @@ SUMMARIES = {"churn": _summary_churn, "emr": _summary_emr, "inference": _summary
         "run-date": "YYYY-MM-DD (default: mlpipe.run_date; churn and emr)",
         "target": "target (default: mlpipe.target)",
         "env": "environment (default: mlpipe.env)",
+        "verbose": "on failure, also print the execution's full error and cause (JSON)",
     },
 )
-def run(c, pipeline=None, input=None, run_date=None, target=None, env=None):
+def run(c, pipeline=None, input=None, run_date=None, target=None, env=None, verbose=False):
     """Run a pipeline: upload input, start, follow live, print the results."""
+    from botocore.exceptions import BotoCoreError
+
+    from mlpipe import lease as leases
+
     pipeline = (
         pipeline or "churn"
     )  # a positional with a non-None default is never consumed by invoke
     if pipeline not in PIPELINES:
         fail(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}", code=2)
-    settings = settings_for(c, target, env)
     run_date = setting(c, "run_date", run_date)
-    input_path = (
-        repo_path(input)
-        if input
-        else (repo_path(setting(c, "sample_input")) if pipeline == "churn" else None)
-    )
-    if input_path and not input_path.exists():
-        fail(f"input not found: {input_path}")
-    console = Console()
-    from botocore.exceptions import ClientError, EndpointConnectionError
-
     try:
-        if pipeline == "churn":
-            uri, context = pipelines.prepare_churn(settings, input_path, run_date), None
-        elif pipeline == "emr":
-            uri, context = pipelines.prepare_emr(settings, run_date, input_path)
-        else:
-            uri, context = pipelines.prepare_inference(settings, input_path)
-        arn, name = runs.start(settings, pipeline, {"run_date": run_date})
-    except EndpointConnectionError:
-        fail(
-            f"nothing is listening at {settings.endpoint}: run `invoke local.up` and `invoke deploy --target local`",
-            code=3,
+        pipelines.check_run_date(run_date)
+        input_path = (
+            repo_path(input)
+            if input
+            else (repo_path(setting(c, "sample_input")) if pipeline == "churn" else None)
         )
-    except ClientError as exc:
-        fail(
-            f"{exc.response['Error'].get('Message', exc)}: run `invoke deploy --target {settings.target}` first",
-            code=3,
-        )
-    console.print(f"input {uri}\nexecution {name}")
+        if input_path is not None:
+            pipelines.check_input_file(input_path)
+    except pipelines.RunInputError as exc:
+        fail(str(exc), code=2)
+    settings = settings_for(c, target, env)
+    console = Console()
+    launched = _launch(settings, pipeline, run_date, input_path)
+    console.print(f"input {launched.input_uri}\nexecution {launched.execution}")
     started = time.monotonic()
-    result = runs.follow(settings, arn, _progress(console, started))
+    try:
+        result = runs.follow(settings, launched.execution_arn, _progress(console, started))
+    except TimeoutError as exc:
+        fail(str(exc), code=1)
+    except BotoCoreError as exc:
+        fail(
+            f"lost the local cloud while following {launched.execution}: {unreachable(settings, exc)}",
+            code=3,
+        )
+    finally:
+        try:
+            leases.release(settings, launched.lease)
+        except BotoCoreError:
+            pass
     wall = time.monotonic() - started
     durations = runs.state_durations(result.events)
     console.print(
@@ -151,12 +181,13 @@ def run(c, pipeline=None, input=None, run_date=None, target=None, env=None):
         )
     )
     if result.status != "SUCCEEDED":
-        alerts = runs.read_alerts(settings, name)
-        console.print(
-            f"[red]FAILED[/red] in state {result.failed_state or '?'}: {result.describe.get('error')}"
-        )
-        console.print(f"cause: {result.describe.get('cause')}")
-        for alert in alerts:
-            console.print(f"[yellow]SNS alert:[/yellow] {alert}")
-        fail(f"{pipeline} execution {name} {result.status}", code=1)
-    SUMMARIES[pipeline](console, settings, run_date, name, context)
+        if verbose:
+            console.print(f"error: {result.describe.get('error')}", markup=False)
+            console.print(f"cause: {result.describe.get('cause')}", markup=False)
+        alerts = runs.read_alerts(settings, launched.execution)
+        for alert in alerts if verbose else []:
+            console.print(f"SNS alert: {alert}", markup=False)
+        if alerts and not verbose:
+            console.print(f"{len(alerts)} SNS alert(s) sent (--verbose shows them)")
+        fail(runs.failure_line(pipeline, result), code=1)
+    SUMMARIES[pipeline](console, settings, run_date, launched.execution, launched.context)
