@@ -3,13 +3,22 @@
 ``render(pipeline, settings)`` -> definition dict; ``validate(definition)`` -> list of
 problems (statelint's and ours), each naming the state. Template mistakes raise
 ``AslError`` with a one-line message naming the template and line.
+
+Two flavours: ``render(..., terraform=False)`` fills in the account, region and partition
+(what tests and the engine run); ``render(..., terraform=True)`` leaves them, and the EMR
+subnet, as ``templatefile()`` variables (``${account_id}``, ``${region}``, ``${partition}``,
+``${emr_subnet_id}``) that the state_machine module fills in from the provider configuration
+and var.emr_subnet_id: one source for every ARN Terraform deploys. ``render_all`` writes the
+Terraform flavour unless told otherwise.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import traceback
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 
 import jinja2
@@ -19,6 +28,53 @@ from mlpipe.config import PIPELINES, Settings
 
 ASL_DIR = ROOT / "asl"
 SYNC_SUFFIX = ".sync"
+# The Fail state after NotifyFailure; terraform/modules/alerts (var.notified_error) skips it.
+NOTIFIED_ERROR = "PipelineFailed"
+# A Glue task's TimeoutSeconds = the job's Timeout + this, so Glue ends a run before Step
+# Functions stops waiting for it.
+GLUE_TIMEOUT_MARGIN = 300
+# Terraform templatefile() variables the Terraform flavour leaves in the definition.
+TERRAFORM_VARS = ("account_id", "region", "partition", "emr_subnet_id")
+
+
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+class _TerraformSettings(Settings):
+    """Settings whose account, region and partition are Terraform template variables."""
+
+    @property
+    def account_id(self) -> str:  # type: ignore[override]
+        return "${account_id}"
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:${{partition}}:{service}:{self.region}:{self.account_id}:{resource}"
+
+
+def _for_terraform(settings: Settings) -> Settings:
+    values = {f.name: getattr(settings, f.name) for f in fields(settings) if f.init}
+    values["region"] = "${region}"
+    values["emr"] = {**settings.emr, "subnet_id": "${emr_subnet_id}"}
+    return _TerraformSettings(**values)
+
+
+def context(pipeline: str, settings: Settings, terraform: bool = False) -> dict:
+    """The template context: Settings.asl_context plus the ASL-only constants."""
+    if terraform:
+        settings = _for_terraform(settings)
+    ctx = settings.asl_context(pipeline)
+    ctx.setdefault("partition", "${partition}" if terraform else partition_of(settings.region))
+    if not terraform and ctx["partition"] != "aws":
+        # Settings.arn() writes the commercial partition; the region decides it.
+        ctx["topic_arn"] = ctx["topic_arn"].replace("arn:aws:", f"arn:{ctx['partition']}:", 1)
+    ctx.setdefault("notified_error", NOTIFIED_ERROR)
+    ctx.setdefault("glue_timeout_margin", GLUE_TIMEOUT_MARGIN)
+    return ctx
 
 
 class AslError(ValueError):
@@ -73,9 +129,15 @@ def _template_frame(exc: BaseException, template_dir: Path) -> str | None:
     return f"{shown}:{frame.lineno}"
 
 
-def render(pipeline: str, settings: Settings, template_dir: Path = ASL_DIR) -> dict:
-    """The definition for ``pipeline`` as a dict (rendered, parsed, not yet validated)."""
-    text = render_text(pipeline, settings.asl_context(pipeline), template_dir)
+def render(
+    pipeline: str, settings: Settings, template_dir: Path = ASL_DIR, terraform: bool | None = None
+) -> dict:
+    """The definition for ``pipeline`` as a dict (rendered, parsed, not yet validated).
+    ``terraform=None``: the Terraform flavour for the aws target (its account is only known to
+    Terraform and STS), the concrete one elsewhere."""
+    if terraform is None:
+        terraform = settings.target == "aws"
+    text = render_text(pipeline, context(pipeline, settings, terraform), template_dir)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -125,6 +187,8 @@ def invariant_problems(definition: dict) -> list[str]:
                 and "TimeoutSecondsPath" not in state
             ):
                 problems.append(f"state {name!r}: .sync Task has no TimeoutSeconds")
+        problems.extend(_retry_problems(name, state))
+        problems.extend(_emr_problems(name, state))
     reachable = _reachable(states, definition.get("StartAt"))
     for name in states:
         if name not in reachable:
@@ -137,6 +201,40 @@ def invariant_problems(definition: dict) -> list[str]:
                     f"state {name!r}: path {' -> '.join([name, *leak])} ends without TerminateCluster"
                 )
     return problems
+
+
+# A service error as Step Functions names it: <Service>.<Exception> (e.g. Glue.ThrottlingException).
+_SERVICE_ERROR = re.compile(r"^[A-Z][A-Za-z0-9]*\.[A-Za-z0-9]+$")
+
+
+def _retry_problems(name: str, state: dict) -> Iterator[str]:
+    """Retry only errors Step Functions can raise: States.* or service-prefixed names; never
+    States.Timeout on a Glue job (the run may still be going: a retry starts a second one)."""
+    for retrier in state.get("Retry", []):
+        for error in retrier.get("ErrorEquals", []):
+            if not (error.startswith("States.") or _SERVICE_ERROR.match(error)):
+                yield f"state {name!r}: Retry on {error!r} never matches (service errors carry a prefix, e.g. Glue.{error})"
+            if error in ("States.Timeout", "States.ALL") and ":glue:" in _resource(state):
+                yield f"state {name!r}: Glue task retries {error} (a timed-out job may still run)"
+    for catcher in state.get("Catch", []):
+        for error in catcher.get("ErrorEquals", []):
+            if not (error.startswith("States.") or _SERVICE_ERROR.match(error)):
+                yield f"state {name!r}: Catch on {error!r} never matches"
+
+
+def _emr_problems(name: str, state: dict) -> Iterator[str]:
+    """RunJobFlow under AmazonEMRServicePolicy_v2: the managed-policy tag and a subnet."""
+    if "elasticmapreduce:createCluster" not in _resource(state):
+        return
+    params = state.get("Parameters", {})
+    tags = {t.get("Key"): t.get("Value") for t in params.get("Tags", [])}
+    if tags.get("for-use-with-amazon-emr-managed-policies") != "true":
+        yield f"state {name!r}: cluster lacks the tag for-use-with-amazon-emr-managed-policies=true"
+    if "Ec2SubnetId" not in params.get("Instances", {}):
+        yield f"state {name!r}: cluster has no Instances.Ec2SubnetId"
+    idle = params.get("AutoTerminationPolicy", {}).get("IdleTimeout")
+    if idle is None or idle > 900:
+        yield f"state {name!r}: AutoTerminationPolicy.IdleTimeout must be set and at most 900 s, got {idle}"
 
 
 def _reachable(states: dict, start: str | None) -> set[str]:
@@ -179,12 +277,15 @@ def validate(definition: dict) -> list[str]:
     return statelint_problems(definition) + invariant_problems(definition)
 
 
-def render_all(settings: Settings, out_dir: Path, pipelines=PIPELINES) -> dict[str, Path]:
-    """Render and validate each pipeline, writing ``<out_dir>/<name>.asl.json``."""
+def render_all(
+    settings: Settings, out_dir: Path, pipelines=PIPELINES, terraform: bool = True
+) -> dict[str, Path]:
+    """Render and validate each pipeline, writing ``<out_dir>/<name>.asl.json`` (by default the
+    Terraform flavour, which the state_machine module reads with templatefile())."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for pipeline in pipelines:
-        definition = render(pipeline, settings)
+        definition = render(pipeline, settings, terraform=terraform)
         problems = validate(definition)
         if problems:
             raise AslError(f"{template_name(pipeline)}: " + "; ".join(problems))

@@ -4,9 +4,10 @@ The ASL templates, the local deployer and (through the drift test) Terraform all
 their names from here. Defaults come from ``invoke.yaml`` (section ``mlpipe``); the
 target table below adds what differs between the local cloud, LocalStack and AWS.
 
-On AWS the account id is not known when the ASL is rendered, so it renders as the
-Terraform template variable ``${account_id}``, which the state_machine module fills in
-with ``templatefile()``. Nothing is hard-coded to an account.
+On AWS the account id is resolved at run time from STS (``Settings.account_id``); the ASL
+that Terraform deploys renders account, region and partition as ``templatefile()``
+variables (``mlpipe.asl.render(..., terraform=True)``), filled in by the state_machine module
+from the same provider configuration as every other ARN. Nothing is hard-coded to an account.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ TARGETS: dict[str, dict] = {
     },
     "aws": {
         "endpoint": None,
-        "account_id": "${account_id}",
+        "account_id": None,  # resolved from STS (the caller's account)
         "retry": {
             "interval": 30,
             "backoff": 2.0,
@@ -61,23 +62,22 @@ TARGETS: dict[str, dict] = {
     },
 }
 
-# Transient errors worth retrying, per integration (names as Step Functions reports them).
+# Transient errors worth retrying, per integration, as Step Functions reports them: service
+# errors always carry the service prefix (a bare "ThrottlingException" never matches).
+# Never States.Timeout on Glue (the task timed out while the job may still run: a retry would
+# start a second run) nor on CreateCluster (the first cluster may still be starting).
 RETRY_ERRORS = {
     "glue": [
         "Glue.ConcurrentRunsExceededException",
         "Glue.InternalServiceException",
         "Glue.ThrottlingException",
-        "States.Timeout",
     ],
-    # Never retry CreateCluster on a timeout: the first cluster may still be starting.
-    "emr_create": ["EMR.AmazonElasticMapReduceException", "ThrottlingException"],
-    "emr_terminate": [
-        "EMR.AmazonElasticMapReduceException",
-        "ThrottlingException",
-        "States.Timeout",
-    ],
-    "sagemaker": ["SageMaker.AmazonSageMakerException", "ThrottlingException"],
+    "emr_create": ["EMR.AmazonElasticMapReduceException"],
+    "emr_terminate": ["EMR.AmazonElasticMapReduceException", "States.Timeout"],
+    "sagemaker": ["SageMaker.AmazonSageMakerException"],
     "sns": ["SNS.ThrottledException", "SNS.InternalErrorException"],
+    # aws-sdk integrations (input check, single-flight guard): read-only, safe to retry.
+    "sdk": ["Sfn.SfnException", "S3.S3Exception"],
 }
 
 
@@ -116,9 +116,19 @@ class Settings:
     def endpoint(self) -> str | None:
         return os.environ.get("MLPIPE_ENDPOINT") or TARGETS[self.target]["endpoint"]
 
-    @property
+    @cached_property
     def account_id(self) -> str:
-        return TARGETS[self.target]["account_id"]
+        fixed = TARGETS[self.target]["account_id"]
+        if fixed:
+            return fixed
+        from mlpipe.aws import client  # lazy: mlpipe.aws imports this module
+
+        try:
+            return client(self, "sts").get_caller_identity()["Account"]
+        except Exception as exc:  # no credentials, no network: one clear line
+            raise ConfigError(
+                f"target {self.target}: cannot resolve the AWS account id from STS ({exc.__class__.__name__}: {exc}); configure AWS credentials"
+            ) from None
 
     @property
     def retry(self) -> dict:
@@ -139,11 +149,11 @@ class Settings:
 
     def name(self, key: str) -> str:
         defaults = {
-            "churn_state_machine": "Customer-Churn-State-Machine",
+            "churn_state_machine": f"{self.prefix}-churn",
             "emr_state_machine": f"{self.prefix}-emr-partition",
             "inference_state_machine": f"{self.prefix}-abalone-inference",
-            "clean_job": "customer-churn-cleaning-job",
-            "features_job": "customer-churn-avg-total-spent-by-country-job",
+            "clean_job": f"{self.prefix}-churn-clean",
+            "features_job": f"{self.prefix}-churn-features",
             "alerts_topic": f"{self.prefix}-alerts",
             "alerts_queue": f"{self.prefix}-alerts-inbox",
             "clean_role": f"{self.prefix}-glue-clean",
@@ -251,25 +261,34 @@ class Settings:
             },
         }
 
-    # The SageMaker scikit-learn serving image the model runs in on AWS (region-specific account).
-    sklearn_image: str = (
-        "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
-    )
+    # The SageMaker scikit-learn serving image the model runs in on AWS. Terraform derives the
+    # region's URI (data "aws_sagemaker_prebuilt_ecr_image"); the model is trained in a venv
+    # pinned to this tag's versions (mlpipe.serving.SERVING_IMAGES).
+    sklearn_image_tag: str = "1.9-0-cpu-py3"
+
+    @property
+    def sklearn_image(self) -> str:
+        from mlpipe.serving import image_uri
+
+        return image_uri(self.sklearn_image_tag, self.region)
 
     # EventBridge syntax for lab 2's "every 15 minutes" (the lab writes it as 0 */15 * ? * *).
     emr_schedule_expression: str = "cron(0/15 * * * ? *)"
 
     @property
     def emr_cluster(self) -> dict:
-        """Lab 2's cluster (release, apps, groups) with Spark/YARN tuning; overridable."""
+        """The smallest cluster that runs lab 2's step (1 master + 1 core; lab 2 had 4 nodes and
+        Hive), with Spark/YARN tuning; overridable. ``subnet_id`` is Terraform's var.emr_subnet_id
+        in the deployed ASL; the empty default serves the local cloud."""
         groups = [
             ("Master Instance Group", "MASTER", 1),
             ("Core Instance Group", "CORE", 1),
-            ("Task Instance Group", "TASK", 2),
         ]
         base = {
             "release_label": "emr-7.5.0",
-            "applications": ["Hadoop", "Spark", "Hive"],
+            "applications": ["Spark"],
+            "subnet_id": "",
+            "idle_timeout": 900,
             "instance_type": "m5.xlarge",
             "instance_groups": [
                 {
@@ -298,6 +317,14 @@ class Settings:
         }
         merged = {**base, **self.emr}
         merged["applications_json"] = [{"Name": a} for a in merged["applications"]]
+        # AmazonEMRServicePolicy_v2 acts only on clusters carrying this tag; the SFN role's
+        # RunJobFlow permission requires it (and Project/Environment) on the request.
+        merged["tags"] = [
+            {"Key": k, "Value": v}
+            for k, v in {**self.tags, "for-use-with-amazon-emr-managed-policies": "true"}.items()
+        ]
+        merged["data_bucket"] = self.bucket("data")
+        merged["input_prefix"] = "raw/telemetry/"
         return merged
 
     # ------------------------------------------------------------------ ASL context

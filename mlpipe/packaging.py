@@ -35,15 +35,35 @@ def build_transforms_zip(build_dir: Path) -> Path:
 EMR_APP = ROOT / "emr_jobs" / "partition_dataset.py"
 
 
-def build_model_artifact(build_dir: Path, force: bool = False) -> tuple[Path, dict]:
-    """``<build>/models/abalone/model.tar.gz`` (trained once, reused unless ``force``)."""
+def build_model_artifact(
+    build_dir: Path, force: bool = False, serving_env: bool | None = None
+) -> tuple[Path, dict]:
+    """``<build>/models/abalone/model.tar.gz``, trained in a venv pinned to the SageMaker
+    serving image's versions (mlpipe.serving), so that the image can unpickle it.
+
+    Reused while it was built with the image's versions (unless ``force``). ``serving_env``:
+    True requires the pinned venv (AWS deploys), False trains in this interpreter (enough for
+    the local cloud, which serves with this interpreter), None (default) uses the venv when the
+    image's Python is installed here and falls back to this interpreter otherwise.
+    """
     import json
     import tarfile
 
+    from mlpipe import serving
+
     out = Path(build_dir) / "models" / "abalone" / "model.tar.gz"
+    use_venv = serving_env
+    if use_venv is None:
+        use_venv = serving.find_python(serving.image()["python"]) is not None
     if out.exists() and not force:
         with tarfile.open(out, "r:gz") as tar:
-            return out, json.loads(tar.extractfile("metrics.json").read())
+            metrics = json.loads(tar.extractfile("metrics.json").read())
+        if not use_venv or serving.matches_image(metrics.get("versions", {})):
+            return out, metrics
+    if use_venv:
+        metrics = serving.train_in_serving_env(Path(build_dir), out)
+        metrics.pop("artifact", None)
+        return out, metrics
     from abalone_model.train import package, train
 
     model, metrics = train()

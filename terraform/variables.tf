@@ -62,19 +62,19 @@ variable "create_crawler" {
 }
 
 variable "emr_schedule_enabled" {
-  description = "Whether the 15-minute EMR schedule fires."
+  description = "Whether the 15-minute EMR schedule fires (each run is a cluster: off unless you mean it)."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "sklearn_image" {
-  description = "SageMaker scikit-learn serving image for the region."
+  description = "Serving image URI override; empty = AWS's sagemaker-scikit-learn:<sklearn_image_tag> for var.region."
   type        = string
-  default     = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+  default     = ""
 }
 
 variable "alert_emails" {
-  description = "Email subscriptions of the alerts topic."
+  description = "Email subscriptions of the alerts topic; at least one is required on AWS (endpoint empty)."
   type        = list(string)
   default     = []
 }
@@ -89,4 +89,56 @@ variable "budget_limit_usd" {
   description = "Monthly budget in USD."
   type        = number
   default     = 5
+}
+
+variable "names" {
+  description = "Name overrides by key (e.g. the lab's fixed names: churn_state_machine = \"Customer-Churn-State-Machine\"); every default carries <project>-<env>."
+  type        = map(string)
+  default     = {}
+}
+
+variable "emr_subnet_id" {
+  description = "Subnet (Ec2SubnetId) of the transient EMR clusters; the subnet and its VPC must carry the tag for-use-with-amazon-emr-managed-policies=true. Required on AWS."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.emr_subnet_id == "" || can(regex("^subnet-[0-9a-z]+$", var.emr_subnet_id))
+    error_message = "The emr_subnet_id must be a subnet id (subnet-...)."
+  }
+}
+
+variable "create_emr_service_linked_role" {
+  description = "Create AWSServiceRoleForEMRCleanup (set false, or import it, where the account already has it)."
+  type        = bool
+  default     = true
+}
+
+variable "sklearn_image_tag" {
+  description = "Tag of AWS's sagemaker-scikit-learn serving image; build/models is trained in a venv pinned to its versions (mlpipe/serving.py)."
+  type        = string
+  default     = "1.9-0-cpu-py3"
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for the alerts topic and log groups (its policy must let events and cloudwatch use it); empty = the alerts module creates one."
+  type        = string
+  default     = ""
+}
+
+variable "glue_job_alerts" {
+  description = "Also alert on Glue job runs that fail (for runs started outside the state machines, which alert on their own)."
+  type        = bool
+  default     = false
+}
+
+variable "alerts_inbox" {
+  description = "Subscribe an SQS inbox (<project>-<env>-alerts-inbox) to the alerts topic, for `invoke run` and tests to read alerts (local cloud, LocalStack)."
+  type        = bool
+  default     = false
+}
+
+variable "build_dir" {
+  description = "Directory holding the rendered ASL (asl/), the Glue transforms zip (glue/) and the model (models/); empty = ../build. `invoke deploy` builds it first."
+  type        = string
+  default     = ""
 }

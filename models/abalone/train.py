@@ -70,8 +70,21 @@ def train(rows: int = 4177, seed: int = 11, holdout: float = 0.2):
     }
 
 
+def library_versions() -> dict:
+    """Python and the libraries the pickle depends on (recorded in metrics.json)."""
+    import sys
+    from importlib.metadata import version
+
+    out = {"python": f"{sys.version_info.major}.{sys.version_info.minor}"}
+    for name in ("scikit-learn", "numpy", "scipy", "joblib", "threadpoolctl"):
+        out[name] = version(name)
+    return out
+
+
 def package(model, out: Path, metrics: dict) -> Path:
-    """model.tar.gz: model.joblib + code/inference.py (the SageMaker scikit-learn layout)."""
+    """model.tar.gz: model.joblib + code/inference.py (the SageMaker scikit-learn layout);
+    metrics.json records the library versions the model was pickled with."""
+    metrics = {**metrics, "versions": library_versions()}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
@@ -97,10 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="build/models/abalone/model.tar.gz")
     p.add_argument("--rows", type=int, default=4177)
     p.add_argument("--seed", type=int, default=11)
+    p.add_argument("--serving-image", default="", help="serving image tag, recorded in metrics")
     args = p.parse_args(argv)
     model, metrics = train(args.rows, args.seed)
+    if args.serving_image:
+        metrics["serving_image"] = args.serving_image
     path = package(model, Path(args.out), metrics)
-    print(json.dumps({**metrics, "artifact": str(path)}))
+    print(json.dumps({**metrics, "versions": library_versions(), "artifact": str(path)}))
     return 0
 
 

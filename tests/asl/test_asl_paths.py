@@ -10,6 +10,8 @@ import uuid
 from mlpipe.runs import history, states_entered, task_attempts, wait
 from tests.asl.conftest import SETTINGS, run_case
 
+EMR_CHECKS = ["CheckAlreadyRunning", "AlreadyRunning", "CheckInput", "HasInput"]
+
 
 def test_churn_happy_path(cloud):
     desc, events, alerts = run_case(cloud, "churn", "HappyPath")
@@ -35,7 +37,7 @@ def test_churn_permanent_glue_failure_alerts_and_fails(cloud):
     desc, events, alerts = run_case(cloud, "churn", "PermanentGlueFailure")
     assert desc["status"] == "FAILED"
     assert desc["error"] == "PipelineFailed"
-    assert desc["cause"].startswith("Clean failed: States.TaskFailed: ")
+    assert desc["cause"].startswith('Clean failed: {"Error":"States.TaskFailed","Cause":')
     assert states_entered(events) == [
         "ResolveRunDate",
         "Clean",
@@ -47,9 +49,20 @@ def test_churn_permanent_glue_failure_alerts_and_fails(cloud):
     (alert,) = alerts
     assert alert["Subject"] == "mlpipe churn (dev) FAILED"
     assert alert["Message"].startswith(
-        "mlpipe churn (dev) failed in state Clean: error=States.TaskFailed cause="
+        'mlpipe churn (dev) failed in state Clean: {"Error":"States.TaskFailed","Cause":'
     )
     assert "missing required column(s): Age" in alert["Message"]
+
+
+def test_failure_without_cause_still_alerts(cloud):
+    """A caught error may lack Cause: the alert must not depend on $.failure.Cause."""
+    desc, events, alerts = run_case(cloud, "churn", "FailureWithoutCause")
+    assert desc["status"] == "FAILED" and desc["error"] == "PipelineFailed"
+    assert states_entered(events)[-2:] == ["NotifyFailure", "Failed"]
+    (alert,) = alerts
+    assert alert["Message"].startswith(
+        'mlpipe churn (dev) failed in state Clean: {"Error":"Glue.AccessDeniedException"'
+    )
 
 
 def test_emr_happy_path_terminates(cloud):
@@ -57,6 +70,7 @@ def test_emr_happy_path_terminates(cloud):
     assert desc["status"] == "SUCCEEDED"
     assert states_entered(events) == [
         "ResolveRunDate",
+        *EMR_CHECKS,
         "CreateCluster",
         "AddStep",
         "TerminateCluster",
@@ -71,6 +85,7 @@ def test_emr_step_failure_still_terminates_cluster(cloud):
     entered = states_entered(events)
     assert entered == [
         "ResolveRunDate",
+        *EMR_CHECKS,
         "CreateCluster",
         "AddStep",
         "AddStepFailed",
@@ -80,8 +95,45 @@ def test_emr_step_failure_still_terminates_cluster(cloud):
     ]
     assert entered.index("TerminateClusterOnFailure") < entered.index("NotifyFailure")
     (alert,) = alerts
-    assert "failed in state AddStep: error=States.TaskFailed" in alert["Message"]
+    assert 'failed in state AddStep: {"Error":"States.TaskFailed"' in alert["Message"]
     assert "partition column 'class' not found" in alert["Message"]
+
+
+def test_emr_skips_when_another_run_is_in_flight(cloud):
+    desc, events, alerts = run_case(cloud, "emr", "AlreadyRunning")
+    assert desc["status"] == "SUCCEEDED"
+    assert states_entered(events) == [
+        "ResolveRunDate",
+        "CheckAlreadyRunning",
+        "AlreadyRunning",
+        "SkippedAlreadyRunning",
+    ]
+    assert alerts == []
+
+
+def test_emr_without_input_ends_cleanly_without_cluster_or_alert(cloud):
+    desc, events, alerts = run_case(cloud, "emr", "NoInput")
+    assert desc["status"] == "SUCCEEDED"
+    assert states_entered(events) == ["ResolveRunDate", *EMR_CHECKS, "NoInputForRunDate"]
+    scheduled = [e for e in events if e["type"] == "TaskScheduled"]
+    params = json.loads(scheduled[-1]["taskScheduledEventDetails"]["parameters"])
+    assert params == {
+        "Bucket": SETTINGS.bucket("data"),
+        "Prefix": "raw/telemetry/run_date=2023-08-01/",
+        "MaxKeys": 1,
+    }
+    assert alerts == []
+
+
+def test_emr_rejected_cluster_alerts_without_terminate(cloud):
+    """CreateCluster is request-response: when RunJobFlow is refused there is no cluster."""
+    desc, events, alerts = run_case(cloud, "emr", "CreateClusterFailure")
+    assert desc["status"] == "FAILED"
+    entered = states_entered(events)
+    assert entered[-3:] == ["CreateClusterFailed", "NotifyFailure", "Failed"]
+    assert task_attempts(events)["CreateCluster"] == 1 + SETTINGS.retry["max_attempts"]
+    (alert,) = alerts
+    assert "EMR.AmazonElasticMapReduceException" in alert["Message"]
 
 
 def test_inference_happy_path_notifies(cloud):

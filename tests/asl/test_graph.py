@@ -39,6 +39,10 @@ def test_happy_emr_path(cloud):
     result = outcomes(render("emr", SETTINGS), events)
     assert [s for s, o in result.items() if o == "succeeded"] == [
         "ResolveRunDate",
+        "CheckAlreadyRunning",
+        "AlreadyRunning",
+        "CheckInput",
+        "HasInput",
         "CreateCluster",
         "AddStep",
         "TerminateCluster",

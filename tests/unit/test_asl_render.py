@@ -1,21 +1,50 @@
 """Rendering and static validation of every state machine (no server, no engine)."""
 
 import json
+import re
 
 import pytest
 
 from mlpipe import ROOT
-from mlpipe.asl import AslError, invariant_problems, render, render_all, validate
-from mlpipe.config import PIPELINES, TARGETS, load_settings
+from mlpipe.asl import (
+    GLUE_TIMEOUT_MARGIN,
+    AslError,
+    invariant_problems,
+    render,
+    render_all,
+    validate,
+)
+from mlpipe.config import PIPELINES, RETRY_ERRORS, TARGETS, load_settings
+from mlpipe.deploy.terraform import TF_DIR, load_hcl
 
 FIXTURES = ROOT / "tests" / "fixtures"
+RESPONSES = json.loads((ROOT / "tests" / "asl" / "fixtures" / "responses.json").read_text())
 
 
-@pytest.mark.parametrize("target", list(TARGETS))
-@pytest.mark.parametrize("pipeline", PIPELINES)
-@pytest.mark.parametrize("env", ["dev", "prod"])
-def test_every_pipeline_target_env_renders_valid(pipeline, target, env):
-    assert validate(render(pipeline, load_settings(target=target, env=env))) == []
+def all_definitions():
+    """Every pipeline for every target and env, in both flavours (aws: Terraform's only)."""
+    for target in TARGETS:
+        for env in ("dev", "prod"):
+            for pipeline in PIPELINES:
+                for terraform in (True,) if target == "aws" else (False, True):
+                    yield (
+                        f"{target}-{env}-{pipeline}-{'tf' if terraform else 'concrete'}",
+                        render(
+                            pipeline, load_settings(target=target, env=env), terraform=terraform
+                        ),
+                    )
+
+
+DEFINITIONS = dict(all_definitions())
+
+
+def tasks(definition):
+    return [(n, s) for n, s in definition["States"].items() if s.get("Type") == "Task"]
+
+
+@pytest.mark.parametrize("key", list(DEFINITIONS))
+def test_every_pipeline_target_env_renders_valid(key):
+    assert validate(DEFINITIONS[key]) == []
 
 
 def test_notify_success_variant_is_valid():
@@ -30,7 +59,7 @@ def test_churn_shape():
     states = render("churn", s)["States"]
     clean = states["Clean"]
     assert clean["Resource"] == "arn:aws:states:::glue:startJobRun.sync"
-    assert clean["Parameters"]["JobName"] == "customer-churn-cleaning-job"
+    assert clean["Parameters"]["JobName"] == "mlpipe-dev-churn-clean"
     assert clean["Parameters"]["Arguments"]["--run_date.$"] == "$.run_date"
     assert (
         clean["Parameters"]["Arguments"]["--output"]
@@ -40,7 +69,6 @@ def test_churn_shape():
         "Glue.ConcurrentRunsExceededException",
         "Glue.InternalServiceException",
         "Glue.ThrottlingException",
-        "States.Timeout",
     ]
     assert clean["Retry"][0]["JitterStrategy"] == "FULL" and clean["Retry"][0]["BackoffRate"] == 2.0
     assert clean["Catch"][0]["ErrorEquals"] == ["States.ALL"] and clean["Next"] == "BuildFeatures"
@@ -54,20 +82,44 @@ def test_churn_shape():
     )
 
 
-def test_aws_target_leaves_account_to_terraform():
-    churn = json.dumps(render("churn", load_settings(target="aws")))
-    assert "${account_id}" in churn and "123456789012" not in churn
+def test_terraform_flavour_leaves_account_region_partition_to_terraform():
+    """One source for ARNs: Terraform's provider fills these in (templatefile)."""
+    for target in TARGETS:
+        text = json.dumps(render("churn", load_settings(target=target), terraform=True))
+        assert "${account_id}" in text and "${region}" in text and "${partition}" in text
+        assert "123456789012" not in text and "us-east-1" not in text and "arn:aws:" not in text
+    emr = render("emr", load_settings(target="aws"), terraform=True)
+    assert emr["States"]["CreateCluster"]["Parameters"]["Instances"]["Ec2SubnetId"] == (
+        "${emr_subnet_id}"
+    )
+    # the only ${...} left are the state_machine module's templatefile variables
+    module = (TF_DIR / "modules" / "state_machine" / "main.tf").read_text()
+    for name in set(re.findall(r"\$\{(\w+)\}", json.dumps(emr))):
+        assert name in module or name == "emr_subnet_id", name
+    root = (TF_DIR / "main.tf").read_text()
+    assert "definition_vars  = { emr_subnet_id = var.emr_subnet_id }" in root
+
+
+def test_concrete_flavour_uses_the_partition_of_the_region():
+    text = json.dumps(render("churn", load_settings(target="local", region="cn-north-1")))
+    assert "arn:aws-cn:states:::glue:startJobRun.sync" in text
+    assert "arn:aws-cn:sns:cn-north-1:123456789012:mlpipe-dev-alerts" in text
 
 
 def test_emr_shape_and_terminate_on_every_path():
     states = render("emr", load_settings())["States"]
+    assert states["CreateCluster"]["Resource"] == "arn:aws:states:::elasticmapreduce:createCluster"
     create = states["CreateCluster"]["Parameters"]
-    assert [a["Name"] for a in create["Applications"]] == ["Hadoop", "Spark", "Hive"]
+    assert [a["Name"] for a in create["Applications"]] == ["Spark"]
     assert [
         (g["InstanceRole"], g["InstanceCount"], g["InstanceType"])
         for g in create["Instances"]["InstanceGroups"]
-    ] == [("MASTER", 1, "m5.xlarge"), ("CORE", 1, "m5.xlarge"), ("TASK", 2, "m5.xlarge")]
+    ] == [("MASTER", 1, "m5.xlarge"), ("CORE", 1, "m5.xlarge")]
     assert {"Key": "Environment", "Value": "dev"} in create["Tags"]
+    assert {"Key": "for-use-with-amazon-emr-managed-policies", "Value": "true"} in create["Tags"]
+    assert "Ec2SubnetId" in create["Instances"]
+    assert 60 <= create["AutoTerminationPolicy"]["IdleTimeout"] <= 900
+    assert "ResultSelector" not in states["AddStep"]
     assert states["AddStep"]["Parameters"]["Step"]["ActionOnFailure"] == "CONTINUE"
     assert states["AddStep"]["Parameters"]["Step"]["HadoopJarStep"]["Jar"] == "command-runner.jar"
     assert states["AddStepFailed"]["Next"] == "TerminateClusterOnFailure"
@@ -79,6 +131,147 @@ def test_inference_unique_job_name_and_join():
     assert params["TransformJobName.$"] == "States.Format('abalone-{}', $$.Execution.Name)"
     assert params["TransformInput"]["SplitType"] == "Line"
     assert params["DataProcessing"]["JoinSource"] == "Input"
+
+
+def test_emr_tags_satisfy_the_run_job_flow_condition():
+    """The SFN role may RunJobFlow only with these request tags (terraform/main.tf)."""
+    root = load_hcl(TF_DIR / "main.tf")
+    tags_expr = json.dumps(root["locals"])
+    create = render("emr", load_settings(target="aws", env="prod"), terraform=True)["States"][
+        "CreateCluster"
+    ]["Parameters"]
+    tags = {t["Key"]: t["Value"] for t in create["Tags"]}
+    assert "for-use-with-amazon-emr-managed-policies" in tags_expr
+    assert tags["for-use-with-amazon-emr-managed-policies"] == "true"
+    assert tags["Project"] == "mlpipe" and tags["Environment"] == "prod"
+
+
+@pytest.mark.parametrize("key", list(DEFINITIONS))
+def test_retries_name_errors_step_functions_raises(key):
+    for name, state in DEFINITIONS[key]["States"].items():
+        for retrier in state.get("Retry", []):
+            for error in retrier["ErrorEquals"]:
+                assert error.startswith("States.") or re.match(r"^[A-Z]\w*\.\w+$", error), (
+                    f"{name}: {error}"
+                )
+                if ":glue:" in state["Resource"]:
+                    assert error not in ("States.Timeout", "States.ALL"), name
+
+
+def test_glue_task_timeout_exceeds_the_job_timeout_in_python_and_terraform():
+    settings = load_settings()
+    states = render("churn", settings)["States"]
+    variables = {n: b for v in load_hcl(TF_DIR / "variables.tf")["variable"] for n, b in v.items()}
+    tf_minutes = variables["glue_timeout_minutes"]["default"]
+    for state, job in (("Clean", "clean"), ("BuildFeatures", "features")):
+        minutes = settings.glue_jobs[job]["timeout_minutes"]
+        assert minutes == tf_minutes  # the job Terraform creates has the timeout the ASL assumes
+        assert states[state]["TimeoutSeconds"] == minutes * 60 + GLUE_TIMEOUT_MARGIN
+        assert states[state]["TimeoutSeconds"] > tf_minutes * 60
+
+
+def _paths(expression: str) -> list[str]:
+    """JsonPaths a ResultSelector value reads: a plain path, or the $.x arguments of an
+    intrinsic function ($$. context paths are not in the response)."""
+    return re.findall(r"(?<![$\w])\$(?:\.[A-Za-z_]\w*|\[\d+\])*", expression)
+
+
+def _resolve(document, path: str):
+    node = document
+    for part in re.findall(r"\.([A-Za-z_]\w*)|\[(\d+)\]", path):
+        key, index = part
+        if key:
+            if not isinstance(node, dict) or key not in node:
+                raise KeyError(path)
+            node = node[key]
+        else:
+            node = node[int(index)]
+    return node
+
+
+@pytest.mark.parametrize("key", list(DEFINITIONS))
+def test_result_selectors_match_recorded_responses(key):
+    for name, state in tasks(DEFINITIONS[key]):
+        selector = state.get("ResultSelector")
+        if not selector:
+            continue
+        resource = state["Resource"].split(":", 2)[2]  # drop arn:<partition>
+        assert resource in RESPONSES, (
+            f"{name}: no recorded response for {resource}: unverified ResultSelector"
+        )
+        for field, expression in selector.items():
+            assert field.endswith(".$"), f"{name}: {field}"
+            for path in _paths(expression):
+                try:
+                    _resolve(RESPONSES[resource], path)
+                except (KeyError, IndexError, TypeError):
+                    pytest.fail(
+                        f"{name}: ResultSelector {field} reads {path}, absent from {resource}'s response"
+                    )
+
+
+def test_result_selector_check_catches_a_wrong_path():
+    bad = {"StepId.$": "$.Step.Id"}  # addStep.sync's old selector: no recorded shape has it
+    with pytest.raises(KeyError):
+        _resolve(RESPONSES["states:::elasticmapreduce:createCluster"], _paths(bad["StepId.$"])[0])
+    assert _paths("States.ArrayLength($.Executions)") == ["$.Executions"]
+
+
+@pytest.mark.parametrize(
+    "state, problem",
+    [
+        (
+            {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sns:publish",
+                "Retry": [{"ErrorEquals": ["ThrottlingException"]}],
+            },
+            "Retry on 'ThrottlingException' never matches",
+        ),
+        (
+            {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::glue:startJobRun.sync",
+                "Retry": [{"ErrorEquals": ["States.Timeout"]}],
+            },
+            "Glue task retries States.Timeout",
+        ),
+        (
+            {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::elasticmapreduce:createCluster",
+                "Parameters": {"Instances": {}, "Tags": []},
+            },
+            "lacks the tag for-use-with-amazon-emr-managed-policies=true",
+        ),
+        (
+            {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::elasticmapreduce:createCluster",
+                "Parameters": {"Instances": {}, "Tags": []},
+            },
+            "has no Instances.Ec2SubnetId",
+        ),
+        (
+            {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::elasticmapreduce:createCluster.sync",
+                "Parameters": {"AutoTerminationPolicy": {"IdleTimeout": 3600}},
+            },
+            "IdleTimeout must be set and at most 900 s, got 3600",
+        ),
+    ],
+)
+def test_aws_only_invariants_name_the_state(state, problem):
+    problems = invariant_problems({"StartAt": "A", "States": {"A": {**state, "End": True}}})
+    assert any(problem in p and p.startswith("state 'A'") for p in problems), problems
+
+
+def test_no_bare_service_errors_in_retry_table():
+    for integration, errors in RETRY_ERRORS.items():
+        for error in errors:
+            assert error.startswith("States.") or "." in error, (integration, error)
+    assert "States.Timeout" not in RETRY_ERRORS["glue"]
 
 
 def test_broken_template_leaking_cluster_is_named():
@@ -138,6 +331,7 @@ def test_each_invariant_names_the_state(states, problem):
 
 def test_render_all_writes_files(tmp_path):
     written = render_all(load_settings(), tmp_path)
+    assert "${account_id}" in written["churn"].read_text()  # Terraform's flavour by default
     assert sorted(p.name for p in written.values()) == [
         "churn.asl.json",
         "emr.asl.json",

@@ -121,10 +121,13 @@ def test_fixed_sets_are_validated():
 
 
 def test_no_wildcard_iam_actions():
+    """No Allow on a whole service or on everything (a Deny of s3:* is the TLS-only guard)."""
     found = []
     for path in TF_FILES:
         for doc_name, st in statements(load_hcl(path)):
             found.append(st)
+            if st.get("effect") == "Deny":
+                continue
             for action in st.get("actions", []):
                 assert action != "*" and not action.endswith(":*"), (
                     f"{path.name}/{doc_name}: wildcard action {action}"
@@ -155,6 +158,7 @@ def test_every_bucket_has_sse_public_access_block_and_tls_policy():
         )
     tls = next(st for _, st in statements(doc))
     assert tls["effect"] == "Deny" and tls["condition"][0]["variable"] == "aws:SecureTransport"
+    assert tls["actions"] == ["s3:*"]  # every action, not a hand-picked few
     elsewhere = [
         p
         for p in TF_FILES

@@ -29,7 +29,7 @@ data "aws_iam_policy_document" "tls_only" {
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"]
+    actions   = ["s3:*"] # a Deny: every S3 action over plain HTTP is refused
     resources = [each.value.arn, "${each.value.arn}/*"]
     principals {
       type        = "AWS"
@@ -58,11 +58,35 @@ resource "aws_s3_bucket_versioning" "this" {
   }
 }
 
-resource "aws_s3_bucket_lifecycle_configuration" "data" {
-  count  = contains(var.buckets, "data") ? 1 : 0
-  bucket = aws_s3_bucket.this["data"].id
+# Every bucket: abort stalled multipart uploads, expire old versions; data: expire temporary
+# and quarantined files; logs: expire everything after log_expire_days.
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  for_each = aws_s3_bucket.this
+  bucket   = each.value.id
+
+  rule {
+    id     = "abort-incomplete-multipart-uploads"
+    status = "Enabled"
+    filter {}
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
   dynamic "rule" {
-    for_each = var.expire_prefixes
+    for_each = contains(var.versioned_buckets, each.key) ? [1] : []
+    content {
+      id     = "expire-noncurrent-versions"
+      status = "Enabled"
+      filter {}
+      noncurrent_version_expiration {
+        noncurrent_days = var.noncurrent_days
+      }
+    }
+  }
+
+  dynamic "rule" {
+    for_each = each.key == "data" ? var.expire_prefixes : []
     content {
       id     = "expire-${trimsuffix(rule.value, "/")}"
       status = "Enabled"
@@ -72,9 +96,20 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
       expiration {
         days = var.expire_days
       }
-      noncurrent_version_expiration {
-        noncurrent_days = var.expire_days
+    }
+  }
+
+  dynamic "rule" {
+    for_each = each.key == "logs" ? [1] : []
+    content {
+      id     = "expire-logs"
+      status = "Enabled"
+      filter {}
+      expiration {
+        days = var.log_expire_days
       }
     }
   }
+
+  depends_on = [aws_s3_bucket_versioning.this]
 }

@@ -15,9 +15,9 @@ variable "buckets" {
 }
 
 variable "versioned_buckets" {
-  description = "Bucket kinds with versioning on (raw data lives in data)."
+  description = "Bucket kinds with versioning on (raw data lives in data; artifacts keep old code and models)."
   type        = list(string)
-  default     = ["data"]
+  default     = ["data", "artifacts"]
 }
 
 variable "expire_prefixes" {
@@ -33,6 +33,26 @@ variable "expire_days" {
   validation {
     condition     = var.expire_days >= 1
     error_message = "The expire_days value must be at least 1."
+  }
+}
+
+variable "noncurrent_days" {
+  description = "Days a noncurrent object version is kept in versioned buckets."
+  type        = number
+  default     = 30
+  validation {
+    condition     = var.noncurrent_days >= 1
+    error_message = "The noncurrent_days value must be at least 1."
+  }
+}
+
+variable "log_expire_days" {
+  description = "Days after which objects in the logs bucket are deleted."
+  type        = number
+  default     = 90
+  validation {
+    condition     = var.log_expire_days >= 1
+    error_message = "The log_expire_days value must be at least 1."
   }
 }
 

@@ -1,4 +1,11 @@
 data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  p       = data.aws_partition.current.partition
+  account = data.aws_caller_identity.current.account_id
+}
 
 data "aws_iam_policy_document" "assume_service" {
   statement {
@@ -6,6 +13,17 @@ data "aws_iam_policy_document" "assume_service" {
     principals {
       type        = "Service"
       identifiers = ["elasticmapreduce.amazonaws.com"]
+    }
+    # Confused-deputy guard (EMR documents both keys for its service role).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.p}:elasticmapreduce:${data.aws_region.current.name}:${local.account}:*"]
     }
   }
 }
@@ -24,12 +42,50 @@ resource "aws_iam_role" "service" {
   name               = var.service_role_name
   assume_role_policy = data.aws_iam_policy_document.assume_service.json
   tags               = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = !var.require_subnet || var.subnet_id != ""
+      error_message = "Set emr_subnet_id for an AWS deploy: AmazonEMRServicePolicy_v2 launches clusters only into a subnet (and VPC) tagged for-use-with-amazon-emr-managed-policies=true."
+    }
+  }
 }
 
-# AWS's managed v2 service policy only acts on resources tagged for-use-with-amazon-emr-managed-policies.
+# AWS's managed v2 service policy only acts on resources tagged
+# for-use-with-amazon-emr-managed-policies=true: the cluster (RunJobFlow Tags) and the subnet/VPC.
 resource "aws_iam_role_policy_attachment" "service" {
   role       = aws_iam_role.service.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2"
+  policy_arn = "arn:${local.p}:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2"
+}
+
+# The managed policy may only pass EMR_EC2_DefaultRole; the cluster's instances use ours.
+data "aws_iam_policy_document" "service_pass_instance_role" {
+  statement {
+    sid       = "PassInstanceRole"
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.instance.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ec2.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "service" {
+  name   = "${var.service_role_name}-pass-instance-role"
+  role   = aws_iam_role.service.id
+  policy = data.aws_iam_policy_document.service_pass_instance_role.json
+}
+
+# createCluster needs AWSServiceRoleForEMRCleanup, one per account. Where it already exists,
+# set create_service_linked_role = false or import it:
+#   terraform import 'module.emr_roles.aws_iam_service_linked_role.cleanup[0]' arn:aws:iam::<account>:role/aws-service-role/elasticmapreduce.amazonaws.com/AWSServiceRoleForEMRCleanup
+resource "aws_iam_service_linked_role" "cleanup" {
+  count            = var.create_service_linked_role ? 1 : 0
+  aws_service_name = "elasticmapreduce.amazonaws.com"
+  description      = "EMR cleanup of EC2 resources (needed by transient clusters)."
+  tags             = var.tags
 }
 
 resource "aws_iam_role" "instance" {
@@ -55,6 +111,7 @@ data "aws_iam_policy_document" "instance" {
     resources = ["${var.logs_bucket_arn}/emr/*"]
   }
   statement {
+    # Spark/EMRFS list parent "directories" too (mkdirs, committers): listing is by bucket.
     sid       = "List"
     actions   = ["s3:ListBucket"]
     resources = [var.data_bucket_arn, var.artifacts_bucket_arn, var.logs_bucket_arn]

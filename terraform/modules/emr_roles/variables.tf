@@ -23,6 +23,24 @@ variable "logs_bucket_arn" {
   type        = string
 }
 
+variable "subnet_id" {
+  description = "Subnet the clusters run in (Ec2SubnetId); checked here, used by the state machine."
+  type        = string
+  default     = ""
+}
+
+variable "require_subnet" {
+  description = "Fail the plan when subnet_id is empty (true for AWS deploys)."
+  type        = bool
+  default     = false
+}
+
+variable "create_service_linked_role" {
+  description = "Create AWSServiceRoleForEMRCleanup (false where the account already has it, or import it)."
+  type        = bool
+  default     = true
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -6,13 +6,21 @@ locals {
   script_uri = "s3://${var.script_bucket}/${var.script_key}"
   base_arguments = merge(
     {
-      "--job-language"                     = "python"
-      "--enable-metrics"                   = "true"
-      "--enable-continuous-cloudwatch-log" = "true"
+      "--job-language"                 = "python"
+      "--enable-metrics"               = "true"
+      "--enable-observability-metrics" = "true"
+      # Glue 5.0 always streams driver/executor logs to CloudWatch: --enable-continuous-cloudwatch-log has no effect there.
     },
     var.extra_py_files_key == "" ? {} : { "--extra-py-files" = "s3://${var.script_bucket}/${var.extra_py_files_key}" },
   )
-  log_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:/aws-glue/*"
+  p       = data.aws_partition.current.partition
+  region  = data.aws_region.current.name
+  account = data.aws_caller_identity.current.account_id
+  log_arn = "arn:${local.p}:logs:${local.region}:${local.account}:log-group:/aws-glue/*"
+  # The crawl path as s3://bucket/prefix -> bucket ARN and prefix.
+  crawl_bucket = var.create_crawler ? split("/", trimprefix(var.crawl_s3_path, "s3://"))[0] : ""
+  crawl_prefix = var.create_crawler ? join("/", slice(split("/", trimprefix(var.crawl_s3_path, "s3://")), 1, length(split("/", trimprefix(var.crawl_s3_path, "s3://"))))) : ""
+  database     = replace(var.name, "-", "_")
 }
 
 resource "aws_s3_object" "script" {
@@ -39,6 +47,11 @@ data "aws_iam_policy_document" "assume" {
       type        = "Service"
       identifiers = ["glue.amazonaws.com"]
     }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
   }
 }
 
@@ -46,7 +59,7 @@ data "aws_iam_policy_document" "job" {
   statement {
     sid       = "ReadInputsAndCode"
     actions   = ["s3:GetObject"]
-    resources = concat(var.read_s3_arns, ["arn:${data.aws_partition.current.partition}:s3:::${var.script_bucket}/*"])
+    resources = concat(var.read_s3_arns, [for k in compact([var.script_key, var.extra_py_files_key]) : "arn:${local.p}:s3:::${var.script_bucket}/${k}"])
   }
   statement {
     sid       = "WriteOutputs"
@@ -108,23 +121,77 @@ resource "aws_glue_job" "this" {
     max_concurrent_runs = var.max_concurrent_runs
   }
 
-  depends_on = [aws_s3_object.script, aws_s3_object.extra_py_files]
+  depends_on = [aws_s3_object.script, aws_s3_object.extra_py_files, aws_iam_role_policy.this]
 }
 
 resource "aws_glue_catalog_database" "this" {
   count = var.create_crawler ? 1 : 0
-  name  = replace(var.name, "-", "_")
+  name  = local.database
   tags  = var.tags
+}
+
+# The crawler has its own role: it needs the Glue catalog (the job role has none) and only reads.
+data "aws_iam_policy_document" "crawler" {
+  count = var.create_crawler ? 1 : 0
+  statement {
+    sid = "Catalog"
+    actions = [
+      "glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable",
+      "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition", "glue:BatchCreatePartition",
+      "glue:UpdatePartition", "glue:BatchUpdatePartition",
+    ]
+    resources = [
+      "arn:${local.p}:glue:${local.region}:${local.account}:catalog",
+      "arn:${local.p}:glue:${local.region}:${local.account}:database/${local.database}",
+      "arn:${local.p}:glue:${local.region}:${local.account}:table/${local.database}/*",
+    ]
+  }
+  statement {
+    sid       = "ReadCrawlPath"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:${local.p}:s3:::${local.crawl_bucket}/${local.crawl_prefix}*"]
+  }
+  statement {
+    sid       = "ListCrawlPath"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${local.p}:s3:::${local.crawl_bucket}"]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = [local.crawl_prefix, "${local.crawl_prefix}*"]
+    }
+  }
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["arn:${local.p}:logs:${local.region}:${local.account}:log-group:/aws-glue/crawlers*"]
+  }
+}
+
+resource "aws_iam_role" "crawler" {
+  count              = var.create_crawler ? 1 : 0
+  name               = "${var.role_name}-crawler"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "crawler" {
+  count  = var.create_crawler ? 1 : 0
+  name   = "${var.name}-crawler"
+  role   = aws_iam_role.crawler[0].id
+  policy = data.aws_iam_policy_document.crawler[0].json
 }
 
 resource "aws_glue_crawler" "this" {
   count         = var.create_crawler ? 1 : 0
   name          = "${var.name}-crawler"
-  role          = aws_iam_role.this.arn
+  role          = aws_iam_role.crawler[0].arn
   database_name = aws_glue_catalog_database.this[0].name
   tags          = var.tags
 
   s3_target {
     path = var.crawl_s3_path
   }
+
+  depends_on = [aws_iam_role_policy.crawler]
 }

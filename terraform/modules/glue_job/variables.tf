@@ -52,12 +52,12 @@ variable "glue_version" {
 }
 
 variable "worker_type" {
-  description = "Glue worker type."
+  description = "Glue worker type (Spark ETL types only: G.025X is for streaming jobs)."
   type        = string
   default     = "G.1X"
   validation {
-    condition     = contains(["G.025X", "G.1X", "G.2X", "G.4X", "G.8X"], var.worker_type)
-    error_message = "The worker_type must be one of G.025X, G.1X, G.2X, G.4X, G.8X."
+    condition     = contains(["G.1X", "G.2X", "G.4X", "G.8X"], var.worker_type)
+    error_message = "The worker_type must be one of G.1X, G.2X, G.4X, G.8X (G.025X is streaming-only)."
   }
 }
 
@@ -72,9 +72,13 @@ variable "number_of_workers" {
 }
 
 variable "timeout_minutes" {
-  description = "Job run timeout in minutes."
+  description = "Job run timeout in minutes (the state machine's task timeout must exceed it)."
   type        = number
   default     = 60
+  validation {
+    condition     = var.timeout_minutes >= 1 && var.timeout_minutes <= 2880
+    error_message = "The timeout_minutes must be between 1 and 2880."
+  }
 }
 
 variable "max_concurrent_runs" {

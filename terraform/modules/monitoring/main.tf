@@ -1,3 +1,6 @@
+# Dashboard alarms: every failure already alerts once (NotifyFailure in the state machine, or the
+# alerts module's EventBridge rules for executions that end without it), so by default these do not
+# notify; set alarm_actions_enabled to page on them instead.
 resource "aws_cloudwatch_metric_alarm" "executions_failed" {
   for_each            = var.state_machine_arns
   alarm_name          = "${var.name_prefix}-${each.key}-executions-failed"
@@ -10,23 +13,7 @@ resource "aws_cloudwatch_metric_alarm" "executions_failed" {
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [var.alarm_topic_arn]
-  tags                = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "glue_failed_tasks" {
-  for_each            = toset(var.glue_job_names)
-  alarm_name          = "${var.name_prefix}-${each.key}-failed-tasks"
-  namespace           = "Glue"
-  metric_name         = "glue.driver.aggregate.numFailedTasks"
-  dimensions          = { JobName = each.key, JobRunId = "ALL", Type = "count" }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [var.alarm_topic_arn]
+  alarm_actions       = var.alarm_actions_enabled ? [var.alarm_topic_arn] : []
   tags                = var.tags
 }
 

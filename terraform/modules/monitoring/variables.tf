@@ -8,15 +8,15 @@ variable "state_machine_arns" {
   type        = map(string)
 }
 
-variable "glue_job_names" {
-  description = "Glue jobs to alarm on."
-  type        = list(string)
-  default     = []
-}
-
 variable "alarm_topic_arn" {
   description = "Topic the alarms notify."
   type        = string
+}
+
+variable "alarm_actions_enabled" {
+  description = "Whether the alarms publish to alarm_topic_arn (off: failures alert once, from the pipelines)."
+  type        = bool
+  default     = false
 }
 
 variable "tags" {

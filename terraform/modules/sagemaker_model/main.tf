@@ -1,4 +1,21 @@
 data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+# The SageMaker scikit-learn serving image of this region (AWS's registry account differs per region).
+data "aws_sagemaker_prebuilt_ecr_image" "sklearn" {
+  repository_name = "sagemaker-scikit-learn"
+  image_tag       = var.image_tag
+}
+
+locals {
+  p     = data.aws_partition.current.partition
+  image = var.image != "" ? var.image : data.aws_sagemaker_prebuilt_ecr_image.sklearn.registry_path
+  # arn:<p>:ecr:<region>:<registry account>:repository/<name> of the image actually used.
+  image_registry   = split(".", local.image)[0]
+  image_repository = split(":", split("/", local.image)[1])[0]
+  image_repo_arn   = "arn:${local.p}:ecr:${data.aws_region.current.name}:${local.image_registry}:repository/${local.image_repository}"
+  model_uri        = "s3://${var.model_bucket}/${var.model_key}"
+}
 
 resource "aws_s3_object" "model" {
   bucket = var.model_bucket
@@ -15,34 +32,67 @@ data "aws_iam_policy_document" "assume" {
       type        = "Service"
       identifiers = ["sagemaker.amazonaws.com"]
     }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
   }
 }
 
+# The execution role of the documented CreateModel/CreateTransformJob role, scoped to this model.
 data "aws_iam_policy_document" "this" {
   statement {
     sid       = "ReadModel"
     actions   = ["s3:GetObject"]
-    resources = ["arn:${data.aws_partition.current.partition}:s3:::${var.model_bucket}/${var.model_key}"]
+    resources = ["arn:${local.p}:s3:::${var.model_bucket}/${var.model_key}"]
   }
   statement {
     sid       = "ReadInputs"
-    actions   = ["s3:GetObject", "s3:ListBucket"]
-    resources = [var.input_s3_arn]
+    actions   = ["s3:GetObject"]
+    resources = ["${var.data_bucket_arn}/${var.input_prefix}*"]
+  }
+  statement {
+    # ListBucket acts on the bucket; the prefix condition keeps it to the batch inputs.
+    sid       = "ListInputs"
+    actions   = ["s3:ListBucket"]
+    resources = [var.data_bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = [var.input_prefix, "${var.input_prefix}*"]
+    }
   }
   statement {
     sid       = "WriteOutputs"
-    actions   = ["s3:PutObject"]
-    resources = [var.output_s3_arn]
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${var.data_bucket_arn}/${var.output_prefix}*"]
   }
   statement {
-    sid       = "PullImage"
-    actions   = ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    # checkov:skip=CKV_AWS_356: ecr:GetAuthorizationToken has no resource type.
+    sid       = "EcrToken"
+    actions   = ["ecr:GetAuthorizationToken"]
     resources = ["*"]
   }
   statement {
+    sid       = "PullImage"
+    actions   = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
+    resources = [local.image_repo_arn]
+  }
+  statement {
     sid       = "Logs"
-    actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["arn:${data.aws_partition.current.partition}:logs:*:*:log-group:/aws/sagemaker/*"]
+    actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    resources = ["arn:${local.p}:logs:${data.aws_region.current.name}:${var.account_id}:log-group:/aws/sagemaker/*"]
+  }
+  statement {
+    sid       = "Metrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["/aws/sagemaker/TransformJobs"]
+    }
   }
 }
 
@@ -64,13 +114,13 @@ resource "aws_sagemaker_model" "this" {
   tags               = var.tags
 
   primary_container {
-    image          = var.image
-    model_data_url = "s3://${var.model_bucket}/${var.model_key}"
+    image          = local.image
+    model_data_url = local.model_uri
     environment = {
       SAGEMAKER_PROGRAM          = "inference.py"
       SAGEMAKER_SUBMIT_DIRECTORY = "/opt/ml/model/code"
     }
   }
 
-  depends_on = [aws_s3_object.model]
+  depends_on = [aws_s3_object.model, aws_iam_role_policy.this]
 }

@@ -9,7 +9,23 @@ variable "role_name" {
 }
 
 variable "image" {
-  description = "Serving image (the SageMaker scikit-learn container of the region)."
+  description = "Serving image URI; empty = AWS's sagemaker-scikit-learn:<image_tag> of the provider's region."
+  type        = string
+  default     = ""
+}
+
+variable "image_tag" {
+  description = "Tag of AWS's sagemaker-scikit-learn serving image; the model is trained with that image's library versions (mlpipe.serving)."
+  type        = string
+  default     = "1.9-0-cpu-py3"
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+-[0-9]+(-py[0-9]+)?-cpu-py3$", var.image_tag))
+    error_message = "The image_tag must look like 1.9-0-cpu-py3 (a sagemaker-scikit-learn CPU tag)."
+  }
+}
+
+variable "account_id" {
+  description = "Account of the role and log groups (aws:SourceAccount in the trust policy)."
   type        = string
 }
 
@@ -28,13 +44,18 @@ variable "model_key" {
   type        = string
 }
 
-variable "input_s3_arn" {
-  description = "S3 ARN (prefix*) of the batch inputs the model reads."
+variable "data_bucket_arn" {
+  description = "ARN of the bucket holding the batch inputs and predictions."
   type        = string
 }
 
-variable "output_s3_arn" {
-  description = "S3 ARN (prefix*) the transform writes predictions to."
+variable "input_prefix" {
+  description = "Key prefix of the batch inputs (e.g. raw/abalone/)."
+  type        = string
+}
+
+variable "output_prefix" {
+  description = "Key prefix the transform writes predictions under (e.g. predictions/abalone/)."
   type        = string
 }
 

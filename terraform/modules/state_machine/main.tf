@@ -8,6 +8,13 @@ locals {
   account = data.aws_caller_identity.current.account_id
   # The .sync integrations poll through EventBridge managed rules named StepFunctions*.
   managed_rules = "arn:${local.p}:events:${local.region}:${local.account}:rule/StepFunctions*"
+  clusters      = "arn:${local.p}:elasticmapreduce:${local.region}:${local.account}:cluster/*"
+  # Values the rendered ASL leaves to Terraform (mlpipe.asl.render(..., terraform=True)):
+  # account, region and partition come from the same provider configuration as every ARN here.
+  definition_vars = merge(
+    { account_id = local.account, region = local.region, partition = local.p },
+    var.definition_vars,
+  )
 }
 
 data "aws_iam_policy_document" "assume" {
@@ -16,6 +23,17 @@ data "aws_iam_policy_document" "assume" {
     principals {
       type        = "Service"
       identifiers = ["states.amazonaws.com"]
+    }
+    # Confused-deputy guard: only this account's state machines may assume the role.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.p}:states:${local.region}:${local.account}:stateMachine:${var.name}"]
     }
   }
 }
@@ -26,12 +44,34 @@ data "aws_iam_policy_document" "this" {
     actions   = ["sns:Publish"]
     resources = [var.sns_topic_arn]
   }
+  dynamic "statement" {
+    for_each = var.sns_kms_key_arn == "" ? [] : [1]
+    content {
+      sid       = "NotifyEncryptedTopic"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [var.sns_kms_key_arn]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.sns_kms_alias == "" ? [] : [1]
+    content {
+      sid       = "NotifyEncryptedTopicByAlias"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = ["arn:${local.p}:kms:${local.region}:${local.account}:key/*"]
+      condition {
+        test     = "ForAnyValue:StringEquals"
+        variable = "kms:ResourceAliases"
+        values   = [var.sns_kms_alias]
+      }
+    }
+  }
   statement {
     sid       = "SyncManagedRules"
     actions   = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
     resources = [local.managed_rules]
   }
   statement {
+    # checkov:skip=CKV_AWS_111: log delivery actions have no resource type (Step Functions logging docs).
     sid       = "Logs"
     actions   = ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"]
     resources = ["*"]
@@ -50,11 +90,49 @@ data "aws_iam_policy_document" "this" {
     }
   }
   dynamic "statement" {
+    # RunJobFlow has no resource type: it must be on "*", scoped by the tags the request carries.
     for_each = var.emr ? [1] : []
     content {
-      sid       = "Emr"
-      actions   = ["elasticmapreduce:RunJobFlow", "elasticmapreduce:DescribeCluster", "elasticmapreduce:AddJobFlowSteps", "elasticmapreduce:DescribeStep", "elasticmapreduce:CancelSteps", "elasticmapreduce:TerminateJobFlows", "elasticmapreduce:AddTags"]
-      resources = ["arn:${local.p}:elasticmapreduce:${local.region}:${local.account}:cluster/*"]
+      sid       = "EmrCreateTaggedClusters"
+      actions   = ["elasticmapreduce:RunJobFlow"]
+      resources = ["*"]
+      dynamic "condition" {
+        for_each = var.emr_request_tags
+        content {
+          test     = "StringEquals"
+          variable = "aws:RequestTag/${condition.key}"
+          values   = [condition.value]
+        }
+      }
+    }
+  }
+  dynamic "statement" {
+    for_each = var.emr ? [1] : []
+    content {
+      sid       = "EmrManageClusters"
+      actions   = ["elasticmapreduce:DescribeCluster", "elasticmapreduce:AddJobFlowSteps", "elasticmapreduce:DescribeStep", "elasticmapreduce:CancelSteps", "elasticmapreduce:TerminateJobFlows", "elasticmapreduce:AddTags"]
+      resources = [local.clusters]
+    }
+  }
+  dynamic "statement" {
+    for_each = length(var.s3_list_prefixes) > 0 ? [1] : []
+    content {
+      sid       = "CheckInputs"
+      actions   = ["s3:ListBucket"]
+      resources = [var.s3_list_bucket_arn]
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = var.s3_list_prefixes
+      }
+    }
+  }
+  dynamic "statement" {
+    for_each = var.single_flight ? [1] : []
+    content {
+      sid       = "SingleFlight"
+      actions   = ["states:ListExecutions"]
+      resources = ["arn:${local.p}:states:${local.region}:${local.account}:stateMachine:${var.name}"]
     }
   }
   dynamic "statement" {
@@ -66,11 +144,16 @@ data "aws_iam_policy_document" "this" {
     }
   }
   dynamic "statement" {
-    for_each = length(var.pass_role_arns) > 0 ? [1] : []
+    for_each = var.pass_roles
     content {
-      sid       = "PassRoles"
+      sid       = "PassRole${statement.key}"
       actions   = ["iam:PassRole"]
-      resources = var.pass_role_arns
+      resources = [statement.value.arn]
+      condition {
+        test     = "StringEquals"
+        variable = "iam:PassedToService"
+        values   = [statement.value.service]
+      }
     }
   }
 }
@@ -88,8 +171,10 @@ resource "aws_iam_role_policy" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
+  # checkov:skip=CKV_AWS_158: KMS on the log group is optional (var.kms_key_arn); lab stacks keep the default encryption.
   name              = "/aws/vendedlogs/states/${var.name}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn == "" ? null : var.kms_key_arn
   tags              = var.tags
 }
 
@@ -97,7 +182,7 @@ resource "aws_sfn_state_machine" "this" {
   name       = var.name
   role_arn   = aws_iam_role.this.arn
   type       = var.type
-  definition = templatefile(var.definition_file, { account_id = local.account })
+  definition = templatefile(var.definition_file, local.definition_vars)
   tags       = var.tags
 
   logging_configuration {
@@ -109,4 +194,7 @@ resource "aws_sfn_state_machine" "this" {
   tracing_configuration {
     enabled = true
   }
+
+  # The first execution must find the role's permissions in place.
+  depends_on = [aws_iam_role_policy.this]
 }
