@@ -20,6 +20,7 @@ pytestmark = pytest.mark.spark
 RUN = dt.date(2023, 8, 1)
 
 
+@pytest.mark.slow  # 10 Spark runs: 26-41 s measured
 @settings(
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
