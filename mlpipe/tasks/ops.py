@@ -24,12 +24,16 @@ def _plan_rows(resources) -> list[dict]:
 
 
 def _sweep(settings, apply: bool, include_data: bool, what: str) -> None:
-    from botocore.exceptions import EndpointConnectionError
+    """Plan, print, and with ``apply`` stop + delete; exits non-zero when anything failed."""
+    from botocore.exceptions import BotoCoreError
 
     try:
         resources = sweeper.plan(settings, include_data=include_data)
-    except EndpointConnectionError:
-        fail(f"nothing is listening at {settings.endpoint}: run `invoke local.up`", code=3)
+    except BotoCoreError as exc:
+        fail(
+            f"cannot reach {settings.endpoint}: {type(exc).__name__} (run `invoke local.up`)",
+            code=3,
+        )
     scope = f"Project={settings.project}, Environment={settings.env}"
     if not resources:
         print(f"nothing to {what}: no resources tagged {scope}")
@@ -58,6 +62,8 @@ def _sweep(settings, apply: bool, include_data: bool, what: str) -> None:
             rows_table("still there", _plan_rows(remaining), ["kind", "resource", "state", "cost"])
         )
         fail(f"{len(remaining)} resource(s) tagged {scope} remain", code=1)
+    if report.failed:
+        fail(f"{len(report.failed)} resource(s) failed to {what}", code=1)
 
 
 @task(

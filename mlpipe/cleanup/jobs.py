@@ -1,0 +1,149 @@
+"""Finders for the compute that bills while it runs: Glue (jobs, runs, crawlers, databases),
+EMR clusters and SageMaker (transform jobs, models). Running work comes with a ``settled``
+check so that ``apply`` can wait until it has really stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from botocore.exceptions import ClientError
+
+from mlpipe.cleanup.model import Resource, Scope, pages
+
+ACTIVE_CLUSTER_STATES = ["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING"]
+GLUE_ACTIVE = ("STARTING", "RUNNING", "WAITING", "STOPPING")
+GLUE_LOG_GROUPS = ("/aws-glue/jobs/output", "/aws-glue/jobs/error")
+# Rough on-demand prices (us-east-1), for the plan's cost column only.
+EC2_HOURLY = {"m5.xlarge": 0.192, "m5.2xlarge": 0.384, "m5.large": 0.096}
+EMR_HOURLY = {"m5.xlarge": 0.048, "m5.2xlarge": 0.096, "m5.large": 0.024}
+TRANSFORM_HOURLY = {"ml.m5.xlarge": 0.23, "ml.m5.large": 0.115}
+GLUE_DPU_HOURLY = 0.44
+
+
+def _glue_tags(glue, scope: Scope, kind: str, name: str) -> dict:
+    arn = scope.settings.arn("glue", f"{kind}/{name}")
+    return glue.get_tags(ResourceArn=arn).get("Tags", {})
+
+
+def _glue_run(glue, job: str, run: dict) -> Resource:
+    stop_ids = {"JobName": job, "JobRunIds": [run["Id"]]}
+
+    def stop():
+        errors = glue.batch_stop_job_run(**stop_ids).get("Errors", [])
+        # a run that ended meanwhile is what we wanted; anything else is a failure
+        real = [e for e in errors if "already" not in e["ErrorDetail"].get("ErrorMessage", "")]
+        if real:
+            raise RuntimeError(real[0]["ErrorDetail"].get("ErrorMessage", "could not stop"))
+
+    def settled() -> bool:
+        state = glue.get_job_run(JobName=job, RunId=run["Id"])["JobRun"]["JobRunState"]
+        return state not in GLUE_ACTIVE
+
+    dpu = (run.get("NumberOfWorkers") or 2) * GLUE_DPU_HOURLY
+    return Resource(
+        "glue job run", f"{job}/{run['Id']}", run["JobRunState"], f"${dpu:.2f}/h", stop, settled
+    )
+
+
+def _stream_exists(logs, group: str, stream: str) -> bool:
+    try:
+        found = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=stream)
+    except ClientError:
+        return False
+    return any(s["logStreamName"] == stream for s in found["logStreams"])
+
+
+def find_glue(scope: Scope) -> Iterator[Resource]:
+    glue, logs = scope.client("glue"), scope.client("logs")
+    for job in pages(glue.get_jobs, "Jobs"):
+        name = job["Name"]
+        if not scope.ours(_glue_tags(glue, scope, "job", name)):
+            continue
+        run_ids = []
+        for run in pages(glue.get_job_runs, "JobRuns", JobName=name):
+            run_ids.append(run["Id"])
+            if run["JobRunState"] in GLUE_ACTIVE:
+                yield _glue_run(glue, name, run)
+        for group in GLUE_LOG_GROUPS:  # shared groups: only our runs' streams go
+            for stream in run_ids:
+                if _stream_exists(logs, group, stream):
+                    yield Resource(
+                        "log stream",
+                        f"{group}/{stream}",
+                        delete=lambda g=group, st=stream: logs.delete_log_stream(
+                            logGroupName=g, logStreamName=st
+                        ),
+                    )
+        yield Resource("glue job", name, delete=lambda n=name: glue.delete_job(JobName=n))
+    for crawler in pages(glue.get_crawlers, "Crawlers"):
+        if scope.ours(_glue_tags(glue, scope, "crawler", crawler["Name"])):
+            yield Resource(
+                "glue crawler",
+                crawler["Name"],
+                crawler.get("State", ""),
+                delete=lambda n=crawler["Name"]: glue.delete_crawler(Name=n),
+            )
+    for db in pages(glue.get_databases, "DatabaseList"):
+        if scope.ours(_glue_tags(glue, scope, "database", db["Name"])):
+            yield Resource(
+                "glue database",
+                db["Name"],
+                delete=lambda n=db["Name"]: glue.delete_database(Name=n),
+            )
+
+
+def find_emr(scope: Scope) -> Iterator[Resource]:
+    emr = scope.client("emr")
+    for cluster in pages(
+        emr.list_clusters, "Clusters", "Marker", "Marker", ClusterStates=ACTIVE_CLUSTER_STATES
+    ):
+        cid = cluster["Id"]
+        if not scope.ours(emr.describe_cluster(ClusterId=cid)["Cluster"].get("Tags", [])):
+            continue
+        groups = emr.list_instance_groups(ClusterId=cid).get("InstanceGroups", [])
+        hourly = sum(
+            g.get("RequestedInstanceCount", 0)
+            * (
+                EC2_HOURLY.get(g.get("InstanceType"), 0.2)
+                + EMR_HOURLY.get(g.get("InstanceType"), 0.05)
+            )
+            for g in groups
+        )
+        yield Resource(
+            "emr cluster",
+            f"{cluster['Name']} ({cid})",
+            cluster["Status"]["State"],
+            f"${hourly:.2f}/h",
+            delete=lambda i=cid: emr.terminate_job_flows(JobFlowIds=[i]),
+            settled=lambda i=cid: emr.describe_cluster(ClusterId=i)["Cluster"]["Status"][
+                "State"
+            ].startswith("TERMINATED"),
+        )
+
+
+def find_sagemaker(scope: Scope) -> Iterator[Resource]:
+    sm = scope.client("sagemaker")
+    for job in pages(sm.list_transform_jobs, "TransformJobSummaries", StatusEquals="InProgress"):
+        if not scope.ours(sm.list_tags(ResourceArn=job["TransformJobArn"]).get("Tags", [])):
+            continue
+        name = job["TransformJobName"]
+        res = sm.describe_transform_job(TransformJobName=name).get("TransformResources", {})
+        hourly = res.get("InstanceCount", 1) * TRANSFORM_HOURLY.get(res.get("InstanceType"), 0.23)
+        yield Resource(
+            "transform job",
+            name,
+            "InProgress",
+            f"${hourly:.2f}/h",
+            delete=lambda n=name: sm.stop_transform_job(TransformJobName=n),
+            settled=lambda n=name: (
+                sm.describe_transform_job(TransformJobName=n)["TransformJobStatus"]
+                in ("Stopped", "Completed", "Failed")
+            ),
+        )
+    for model in pages(sm.list_models, "Models"):
+        if scope.ours(sm.list_tags(ResourceArn=model["ModelArn"]).get("Tags", [])):
+            yield Resource(
+                "sagemaker model",
+                model["ModelName"],
+                delete=lambda n=model["ModelName"]: sm.delete_model(ModelName=n),
+            )
