@@ -20,6 +20,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -49,7 +50,7 @@ class _TerraformSettings(Settings):
     """Settings whose account, region and partition are Terraform template variables."""
 
     @property
-    def account_id(self) -> str:  # type: ignore[override]
+    def account_id(self) -> str:
         return "${account_id}"
 
     def arn(self, service: str, resource: str) -> str:
@@ -63,7 +64,7 @@ def _for_terraform(settings: Settings) -> Settings:
     return _TerraformSettings(**values)
 
 
-def context(pipeline: str, settings: Settings, terraform: bool = False) -> dict:
+def context(pipeline: str, settings: Settings, terraform: bool = False) -> dict[str, Any]:
     """The template context: Settings.asl_context plus the ASL-only constants."""
     if terraform:
         settings = _for_terraform(settings)
@@ -81,7 +82,7 @@ class AslError(ValueError):
     """A template that does not render to valid JSON, or a definition that fails validation."""
 
 
-def _tojson(value) -> str:
+def _tojson(value: Any) -> str:
     """JSON for a template value; an undefined value fails as StrictUndefined does."""
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
@@ -103,7 +104,7 @@ def template_name(pipeline: str) -> str:
     return f"{pipeline}.asl.json.j2"
 
 
-def render_text(pipeline: str, context: dict, template_dir: Path = ASL_DIR) -> str:
+def render_text(pipeline: str, context: dict[str, Any], template_dir: Path = ASL_DIR) -> str:
     name = template_name(pipeline)
     try:
         return _env(template_dir).get_template(name).render(**context)
@@ -123,7 +124,7 @@ def _template_frame(exc: BaseException, template_dir: Path) -> str | None:
         return None
     frame = frames[-1]
     try:
-        shown = Path(frame.filename).relative_to(template_dir.parent)
+        shown = str(Path(frame.filename).relative_to(template_dir.parent))
     except ValueError:
         shown = Path(frame.filename).name
     return f"{shown}:{frame.lineno}"
@@ -131,7 +132,7 @@ def _template_frame(exc: BaseException, template_dir: Path) -> str | None:
 
 def render(
     pipeline: str, settings: Settings, template_dir: Path = ASL_DIR, terraform: bool | None = None
-) -> dict:
+) -> dict[str, Any]:
     """The definition for ``pipeline`` as a dict (rendered, parsed, not yet validated).
     ``terraform=None``: the Terraform flavour for the aws target (its account is only known to
     Terraform and STS), the concrete one elsewhere."""
@@ -139,17 +140,18 @@ def render(
         terraform = settings.target == "aws"
     text = render_text(pipeline, context(pipeline, settings, terraform), template_dir)
     try:
-        return json.loads(text)
+        definition: dict[str, Any] = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AslError(
             f"{template_name(pipeline)}: rendered JSON is invalid at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
+    return definition
 
 
 # --------------------------------------------------------------------------- validation
 
 
-def transitions(state: dict) -> Iterator[str]:
+def transitions(state: dict[str, Any]) -> Iterator[str]:
     if "Next" in state:
         yield state["Next"]
     for choice in state.get("Choices", []):
@@ -162,17 +164,17 @@ def transitions(state: dict) -> Iterator[str]:
             yield catcher["Next"]
 
 
-def _is_terminal(state: dict) -> bool:
+def _is_terminal(state: dict[str, Any]) -> bool:
     return state.get("Type") in ("Succeed", "Fail") or state.get("End") is True
 
 
-def _resource(state: dict) -> str:
+def _resource(state: dict[str, Any]) -> str:
     return str(state.get("Resource", ""))
 
 
-def invariant_problems(definition: dict) -> list[str]:
+def invariant_problems(definition: dict[str, Any]) -> list[str]:
     """Our rules on top of statelint: Catch, timeouts, cluster termination, reachability."""
-    states: dict = definition.get("States", {})
+    states: dict[str, Any] = definition.get("States", {})
     problems: list[str] = []
     for name, state in states.items():
         for target in transitions(state):
@@ -207,7 +209,7 @@ def invariant_problems(definition: dict) -> list[str]:
 _SERVICE_ERROR = re.compile(r"^[A-Z][A-Za-z0-9]*\.[A-Za-z0-9]+$")
 
 
-def _retry_problems(name: str, state: dict) -> Iterator[str]:
+def _retry_problems(name: str, state: dict[str, Any]) -> Iterator[str]:
     """Retry only errors Step Functions can raise: States.* or service-prefixed names; never
     States.Timeout on a Glue job (the run may still be going: a retry starts a second one)."""
     for retrier in state.get("Retry", []):
@@ -222,7 +224,7 @@ def _retry_problems(name: str, state: dict) -> Iterator[str]:
                 yield f"state {name!r}: Catch on {error!r} never matches"
 
 
-def _emr_problems(name: str, state: dict) -> Iterator[str]:
+def _emr_problems(name: str, state: dict[str, Any]) -> Iterator[str]:
     """RunJobFlow under AmazonEMRServicePolicy_v2: the managed-policy tag and a subnet."""
     if "elasticmapreduce:createCluster" not in _resource(state):
         return
@@ -237,9 +239,9 @@ def _emr_problems(name: str, state: dict) -> Iterator[str]:
         yield f"state {name!r}: AutoTerminationPolicy.IdleTimeout must be set and at most 900 s, got {idle}"
 
 
-def _reachable(states: dict, start: str | None) -> set[str]:
+def _reachable(states: dict[str, Any], start: str | None) -> set[str]:
     seen: set[str] = set()
-    todo = [start] if start in states else []
+    todo = [start] if start is not None and start in states else []
     while todo:
         name = todo.pop()
         if name in seen:
@@ -249,7 +251,7 @@ def _reachable(states: dict, start: str | None) -> set[str]:
     return seen
 
 
-def _path_skipping_terminate(states: dict, start: str) -> list[str] | None:
+def _path_skipping_terminate(states: dict[str, Any], start: str) -> list[str] | None:
     """A path from ``start`` to a terminal state that never enters a terminateCluster task."""
     stack: list[tuple[str, list[str]]] = [(start, [start])]
     seen: set[str] = set()
@@ -267,18 +269,21 @@ def _path_skipping_terminate(states: dict, start: str) -> list[str] | None:
     return None
 
 
-def statelint_problems(definition: dict) -> list[str]:
+def statelint_problems(definition: dict[str, Any]) -> list[str]:
     from statelint.linter import Linter
 
     return [str(p) for p in Linter.validate(definition)]
 
 
-def validate(definition: dict) -> list[str]:
+def validate(definition: dict[str, Any]) -> list[str]:
     return statelint_problems(definition) + invariant_problems(definition)
 
 
 def render_all(
-    settings: Settings, out_dir: Path, pipelines=PIPELINES, terraform: bool = True
+    settings: Settings,
+    out_dir: Path,
+    pipelines: tuple[str, ...] | list[str] = PIPELINES,
+    terraform: bool = True,
 ) -> dict[str, Path]:
     """Render and validate each pipeline, writing ``<out_dir>/<name>.asl.json`` (by default the
     Terraform flavour, which the state_machine module reads with templatefile())."""

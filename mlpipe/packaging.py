@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from mlpipe import ROOT
 
@@ -37,7 +38,7 @@ EMR_APP = ROOT / "emr_jobs" / "partition_dataset.py"
 
 def build_model_artifact(
     build_dir: Path, force: bool = False, serving_env: bool | None = None
-) -> tuple[Path, dict]:
+) -> tuple[Path, dict[str, Any]]:
     """``<build>/models/abalone/model.tar.gz``, trained in a venv pinned to the SageMaker
     serving image's versions (mlpipe.serving), so that the image can unpickle it.
 
@@ -57,7 +58,8 @@ def build_model_artifact(
         use_venv = serving.find_python(serving.image()["python"]) is not None
     if out.exists() and not force:
         with tarfile.open(out, "r:gz") as tar:
-            metrics = json.loads(tar.extractfile("metrics.json").read())
+            member = tar.extractfile("metrics.json")
+            metrics: dict[str, Any] = json.loads(member.read()) if member else {}
         if not use_venv or serving.matches_image(metrics.get("versions", {})):
             return out, metrics
     if use_venv:

@@ -18,13 +18,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from mlpipe import ROOT
 
 DEFAULT_TAG = "1.9-0-cpu-py3"
 
 # tag -> the image's Python and the libraries a pickled pipeline depends on.
-SERVING_IMAGES: dict[str, dict] = {
+SERVING_IMAGES: dict[str, dict[str, Any]] = {
     "1.9-0-cpu-py3": {
         "python": "3.12",
         "pins": {
@@ -68,7 +69,7 @@ class ServingEnvError(RuntimeError):
     """The serving image's environment cannot be built here (one clear line)."""
 
 
-def image(tag: str = DEFAULT_TAG) -> dict:
+def image(tag: str = DEFAULT_TAG) -> dict[str, Any]:
     try:
         return SERVING_IMAGES[tag]
     except KeyError:
@@ -145,7 +146,9 @@ def ensure_venv(build_dir: Path, tag: str = DEFAULT_TAG) -> Path:
     return python
 
 
-def run_in_venv(python: Path, args: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
+def run_in_venv(
+    python: Path, args: list[str], timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     """Run ``python args`` with the repo's model package importable as ``abalone_model`` (and
     nothing else from this environment)."""
     shim = Path(python).parents[1] / "mlpipe-path"
@@ -160,7 +163,7 @@ def run_in_venv(python: Path, args: list[str], timeout: float = 600) -> subproce
     )
 
 
-def train_in_serving_env(build_dir: Path, out: Path, tag: str = DEFAULT_TAG) -> dict:
+def train_in_serving_env(build_dir: Path, out: Path, tag: str = DEFAULT_TAG) -> dict[str, Any]:
     """Train and package the model with the serving image's versions; returns its metrics."""
     python = ensure_venv(build_dir, tag)
     proc = run_in_venv(
@@ -168,14 +171,15 @@ def train_in_serving_env(build_dir: Path, out: Path, tag: str = DEFAULT_TAG) -> 
     )
     if proc.returncode != 0:
         raise ServingEnvError(f"training in {python} failed: {proc.stderr.strip()[-500:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    metrics: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return metrics
 
 
-def current_versions() -> dict:
+def current_versions() -> dict[str, str | None]:
     """Python and pinned-library versions of the running interpreter."""
     from importlib.metadata import PackageNotFoundError, version
 
-    out = {"python": f"{sys.version_info.major}.{sys.version_info.minor}"}
+    out: dict[str, str | None] = {"python": f"{sys.version_info.major}.{sys.version_info.minor}"}
     for name in SERVING_IMAGES[DEFAULT_TAG]["pins"]:
         try:
             out[name] = version(name)
@@ -184,8 +188,8 @@ def current_versions() -> dict:
     return out
 
 
-def matches_image(versions: dict, tag: str = DEFAULT_TAG) -> bool:
+def matches_image(versions: dict[str, Any], tag: str = DEFAULT_TAG) -> bool:
     spec = image(tag)
-    return versions.get("python") == spec["python"] and all(
+    return bool(versions.get("python") == spec["python"]) and all(
         versions.get(name) == pin for name, pin in spec["pins"].items()
     )

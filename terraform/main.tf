@@ -240,7 +240,7 @@ module "emr_schedule" {
   source              = "./modules/schedule"
   name                = local.names.emr_schedule
   schedule_expression = local.emr_schedule_expression
-  state_machine_arn   = module.sfn_emr.arn
+  state_machine_arn   = local.state_machine_arn["emr"]
   enabled             = var.emr_schedule_enabled
   tags                = local.tags
 }

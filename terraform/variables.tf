@@ -108,9 +108,9 @@ variable "emr_subnet_id" {
 }
 
 variable "create_emr_service_linked_role" {
-  description = "Create AWSServiceRoleForEMRCleanup (set false, or import it, where the account already has it)."
+  description = "Manage AWSServiceRoleForEMRCleanup in this environment (one per account; by default the EMR state machine's role creates it on first use)."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "sklearn_image_tag" {

@@ -9,8 +9,10 @@ locals {
   # EventBridge and CloudWatch cannot publish to a topic under the AWS-managed alias/aws/sns key:
   # the topic uses a customer-managed key whose policy lets both services use it.
   kms_key_arn = var.kms_key_arn != "" ? var.kms_key_arn : aws_kms_key.this[0].arn
-  rule_arns   = [for r in concat(aws_cloudwatch_event_rule.execution_unnotified, aws_cloudwatch_event_rule.execution_failed_unnotified, aws_cloudwatch_event_rule.glue_job_failed) : r.arn]
-  alarm_arns  = "arn:${local.p}:cloudwatch:${local.region}:${local.account}:alarm:${var.alarm_name_prefix}*"
+  # ARNs from names (known at plan time, so the topic policy can be linted from the plan).
+  topic_arn  = "arn:${local.p}:sns:${local.region}:${local.account}:${var.topic_name}"
+  rule_arns  = [for r in concat(aws_cloudwatch_event_rule.execution_unnotified, aws_cloudwatch_event_rule.execution_failed_unnotified, aws_cloudwatch_event_rule.glue_job_failed) : "arn:${local.p}:events:${local.region}:${local.account}:rule/${r.name}"]
+  alarm_arns = "arn:${local.p}:cloudwatch:${local.region}:${local.account}:alarm:${var.alarm_name_prefix}*"
 }
 
 data "aws_iam_policy_document" "key" {
@@ -165,7 +167,7 @@ data "aws_iam_policy_document" "topic" {
     content {
       sid       = "EventBridgePublish"
       actions   = ["sns:Publish"]
-      resources = [aws_sns_topic.this.arn]
+      resources = [local.topic_arn]
       principals {
         type        = "Service"
         identifiers = ["events.amazonaws.com"]
@@ -180,7 +182,7 @@ data "aws_iam_policy_document" "topic" {
   statement {
     sid       = "CloudWatchAlarmsPublish"
     actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.this.arn]
+    resources = [local.topic_arn]
     principals {
       type        = "Service"
       identifiers = ["cloudwatch.amazonaws.com"]
@@ -201,7 +203,7 @@ data "aws_iam_policy_document" "topic" {
     content {
       sid       = "StateMachinesPublish"
       actions   = ["sns:Publish"]
-      resources = [aws_sns_topic.this.arn]
+      resources = [local.topic_arn]
       principals {
         type        = "AWS"
         identifiers = var.publisher_role_arns

@@ -24,13 +24,17 @@ resource "aws_s3_bucket_public_access_block" "this" {
   restrict_public_buckets = true
 }
 
+data "aws_partition" "current" {}
+
+# Over the names, not the bucket resources: a data source that depends on a resource with
+# pending changes is read only at apply, and the policy must be known (and linted) at plan.
 data "aws_iam_policy_document" "tls_only" {
-  for_each = aws_s3_bucket.this
+  for_each = toset(var.buckets)
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["s3:*"] # a Deny: every S3 action over plain HTTP is refused
-    resources = [each.value.arn, "${each.value.arn}/*"]
+    resources = ["arn:${data.aws_partition.current.partition}:s3:::${var.name_prefix}-${each.key}-${var.name_suffix}", "arn:${data.aws_partition.current.partition}:s3:::${var.name_prefix}-${each.key}-${var.name_suffix}/*"]
     principals {
       type        = "AWS"
       identifiers = ["*"]

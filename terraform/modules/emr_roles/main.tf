@@ -63,7 +63,7 @@ data "aws_iam_policy_document" "service_pass_instance_role" {
   statement {
     sid       = "PassInstanceRole"
     actions   = ["iam:PassRole"]
-    resources = [aws_iam_role.instance.arn]
+    resources = ["arn:${local.p}:iam::${local.account}:role/${var.instance_role_name}"]
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"
@@ -78,8 +78,9 @@ resource "aws_iam_role_policy" "service" {
   policy = data.aws_iam_policy_document.service_pass_instance_role.json
 }
 
-# createCluster needs AWSServiceRoleForEMRCleanup, one per account. Where it already exists,
-# set create_service_linked_role = false or import it:
+# createCluster needs AWSServiceRoleForEMRCleanup, one per account: the state machine's role may
+# create it (iam:CreateServiceLinkedRole), so by default no environment owns it. To manage it
+# here instead, set create_service_linked_role = true in one environment only (or import it):
 #   terraform import 'module.emr_roles.aws_iam_service_linked_role.cleanup[0]' arn:aws:iam::<account>:role/aws-service-role/elasticmapreduce.amazonaws.com/AWSServiceRoleForEMRCleanup
 resource "aws_iam_service_linked_role" "cleanup" {
   count            = var.create_service_linked_role ? 1 : 0

@@ -36,9 +36,9 @@ variable "require_subnet" {
 }
 
 variable "create_service_linked_role" {
-  description = "Create AWSServiceRoleForEMRCleanup (false where the account already has it, or import it)."
+  description = "Manage AWSServiceRoleForEMRCleanup here (one environment per account at most; by default the state machine creates it on first use)."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "tags" {

@@ -107,6 +107,21 @@ data "aws_iam_policy_document" "this" {
     }
   }
   dynamic "statement" {
+    # createCluster needs AWSServiceRoleForEMRCleanup; EMR creates it on the first RunJobFlow
+    # when the caller may (one per account, so no environment owns it).
+    for_each = var.emr ? [1] : []
+    content {
+      sid       = "EmrCleanupServiceLinkedRole"
+      actions   = ["iam:CreateServiceLinkedRole"]
+      resources = ["arn:${local.p}:iam::${local.account}:role/aws-service-role/elasticmapreduce.amazonaws.com*/AWSServiceRoleForEMRCleanup*"]
+      condition {
+        test     = "StringLike"
+        variable = "iam:AWSServiceName"
+        values   = ["elasticmapreduce.amazonaws.com", "elasticmapreduce.amazonaws.com.cn"]
+      }
+    }
+  }
+  dynamic "statement" {
     for_each = var.emr ? [1] : []
     content {
       sid       = "EmrManageClusters"
