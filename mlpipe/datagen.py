@@ -109,17 +109,23 @@ EPOCH = dt.date(2018, 1, 1)
 @dataclass
 class GenStats:
     rows: int = 0
-    defects: Counter = field(default_factory=Counter)
+    defects: Counter[str] = field(default_factory=Counter)
 
 
 def _dates(days: np.ndarray) -> list[str]:
-    return np.datetime_as_string(
+    dates: list[str] = np.datetime_as_string(
         np.datetime64(EPOCH) + days.astype("timedelta64[D]"), unit="D"
     ).tolist()
+    return dates
 
 
 def _chunk(
-    rng: np.random.Generator, start_id: int, n: int, run_date: dt.date, rates: dict, stats: GenStats
+    rng: np.random.Generator,
+    start_id: int,
+    n: int,
+    run_date: dt.date,
+    rates: dict[str, float],
+    stats: GenStats,
 ) -> list[str]:
     span = (run_date - EPOCH).days
     ids = (np.arange(n) + start_id).astype(str).tolist()

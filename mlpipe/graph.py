@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from mlpipe.asl import transitions
 
@@ -28,7 +30,7 @@ class GraphError(RuntimeError):
     pass
 
 
-def outcomes(definition: dict, events: list[dict]) -> dict[str, str]:
+def outcomes(definition: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, str]:
     result = {name: "not_reached" for name in definition["States"]}
     current, failed_here = None, False
     for e in events:
@@ -52,7 +54,7 @@ def _node_id(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
-def _label(name: str, state: dict) -> str:
+def _label(name: str, state: dict[str, Any]) -> str:
     resource = (
         str(state.get("Resource", "")).rsplit(":::", 1)[-1]
         if state.get("Resource")
@@ -61,13 +63,13 @@ def _label(name: str, state: dict) -> str:
     return f"{name}\\n{resource}"
 
 
-def _edges(state: dict):
+def _edges(state: dict[str, Any]) -> Iterator[tuple[str, bool]]:
     catch_targets = {c.get("Next") for c in state.get("Catch", [])}
     for target in dict.fromkeys(transitions(state)):
         yield target, target in catch_targets and target != state.get("Next")
 
 
-def mermaid(definition: dict, result: dict[str, str] | None = None) -> str:
+def mermaid(definition: dict[str, Any], result: dict[str, str] | None = None) -> str:
     lines = ["flowchart TD"]
     for name, state in definition["States"].items():
         lines.append(f'  {_node_id(name)}["{_label(name, state).replace(chr(92) + "n", "<br/>")}"]')
@@ -84,7 +86,7 @@ def mermaid(definition: dict, result: dict[str, str] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def dot(definition: dict, result: dict[str, str] | None = None, title: str = "") -> str:
+def dot(definition: dict[str, Any], result: dict[str, str] | None = None, title: str = "") -> str:
     lines = [
         "digraph G {",
         f'  label="{title}"; labelloc=t; rankdir=TB;',
@@ -128,7 +130,7 @@ def render_image(dot_source: str, out: Path, fmt: str) -> Path:
 
 
 def write(
-    definition: dict,
+    definition: dict[str, Any],
     path: Path,
     fmt: str,
     result: dict[str, str] | None = None,

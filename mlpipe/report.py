@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 
 
-def manifest_table(manifest: dict) -> Table:
+def manifest_table(manifest: dict[str, Any]) -> Table:
     """Counts of a clean_customers manifest, with the reconciliation check."""
     table = Table(title=f"clean_customers  run_date={manifest['run_date']}", show_header=True)
     table.add_column("metric")
@@ -24,7 +26,7 @@ def manifest_table(manifest: dict) -> Table:
     return table
 
 
-def rows_table(title: str, rows: list[dict], columns: list[str] | None = None) -> Table:
+def rows_table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> Table:
     columns = columns or (list(rows[0]) if rows else [])
     table = Table(title=title)
     for col in columns:
@@ -36,7 +38,7 @@ def rows_table(title: str, rows: list[dict], columns: list[str] | None = None) -
     return table
 
 
-def _fmt(value) -> str:
+def _fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
     return "" if value is None else str(value)

@@ -26,7 +26,9 @@ def failing_state(cause: str | None) -> str | None:
     return cause.split(FAILED_MARKER, 1)[0]
 
 
-def execution_row(pipeline: str, execution: dict[str, Any], describe: dict[str, Any]) -> dict:
+def execution_row(
+    pipeline: str, execution: dict[str, Any], describe: dict[str, Any]
+) -> dict[str, Any]:
     """One table row from a ListExecutions item and its DescribeExecution."""
     started = execution["startDate"]
     stopped = describe.get("stopDate")
@@ -40,7 +42,9 @@ def execution_row(pipeline: str, execution: dict[str, Any], describe: dict[str, 
     }
 
 
-def recent_executions(settings: Settings, pipelines: Iterable[str], limit: int = 10) -> list[dict]:
+def recent_executions(
+    settings: Settings, pipelines: Iterable[str], limit: int = 10
+) -> list[dict[str, Any]]:
     """Rows for the latest ``limit`` executions of each pipeline; undeployed pipelines are skipped."""
     sfn = client(settings, "stepfunctions")
     rows = []
@@ -63,7 +67,7 @@ def execution_arn(settings: Settings, pipeline: str, name: str) -> str:
     return settings.arn("states", f"execution:{settings.name(pipeline + '_state_machine')}:{name}")
 
 
-def find_execution(sfn: Any, machine_arn: str, name: str | None = None) -> dict | None:
+def find_execution(sfn: Any, machine_arn: str, name: str | None = None) -> dict[str, Any] | None:
     """The ListExecutions item called ``name`` (default: the latest), or None."""
     kwargs: dict[str, Any] = {"stateMachineArn": machine_arn}
     while True:
@@ -80,7 +84,9 @@ class NoSuchExecution(LookupError):
     pass
 
 
-def execution_history(settings: Settings, pipeline: str, name: str) -> tuple[str, list[dict]]:
+def execution_history(
+    settings: Settings, pipeline: str, name: str
+) -> tuple[str, list[dict[str, Any]]]:
     """(status, GetExecutionHistory events) of the execution ``name`` of a pipeline."""
     from mlpipe.runs import history
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from invoke import task
+from pathlib import Path
+
+from invoke import Context, task
 
 from mlpipe.asl import AslError, render, render_all, template_name, validate
 from mlpipe.config import PIPELINES
@@ -15,14 +17,20 @@ HELP = {
 }
 
 
-def _pipelines(pipeline):
+def _pipelines(pipeline: str | None) -> list[str]:
     if pipeline and pipeline not in PIPELINES:
         fail(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}", code=2)
     return [pipeline] if pipeline else list(PIPELINES)
 
 
 @task(name="render", help={**HELP, "out": "output directory (default: <build_dir>/asl)"})
-def render_(c, target=None, env=None, pipeline=None, out=None):
+def render_(
+    c: Context,
+    target: str | None = None,
+    env: str | None = None,
+    pipeline: str | None = None,
+    out: str | None = None,
+) -> dict[str, Path]:
     """Render state machines to build/asl/<pipeline>.asl.json (validated first)."""
     settings = settings_for(c, target, env)
     out_dir = repo_path(out or f"{setting(c, 'build_dir')}/asl")
@@ -36,7 +44,9 @@ def render_(c, target=None, env=None, pipeline=None, out=None):
 
 
 @task(name="validate", help=HELP)
-def validate_(c, target=None, env=None, pipeline=None):
+def validate_(
+    c: Context, target: str | None = None, env: str | None = None, pipeline: str | None = None
+) -> None:
     """Validate state machines with statelint and mlpipe's invariants."""
     settings = settings_for(c, target, env)
     failures = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from invoke import task
+from invoke import Context, task
 
 from mlpipe import ROOT
 from mlpipe.report import print_tables, rows_table
@@ -20,7 +20,15 @@ from mlpipe.report import print_tables, rows_table
         "repeat": "alternating floor/job runs per size; the best of each is reported (default 2)",
     },
 )
-def bench(c, quick=False, sizes=None, e2e=False, suite=False, write=False, repeat=2):
+def bench(
+    c: Context,
+    quick: bool = False,
+    sizes: str | None = None,
+    e2e: bool = False,
+    suite: bool = False,
+    write: bool = False,
+    repeat: int = 2,
+) -> None:
     """Spark clean+features vs its floor and DuckDB (same run), scaling, latency; --quick smoke."""
     from benchmarks import bench as b
 

@@ -1,13 +1,17 @@
 """Packaging."""
 
-from invoke import task
+from __future__ import annotations
+
+from pathlib import Path
+
+from invoke import Context, task
 
 from mlpipe.packaging import build_transforms_zip
 from mlpipe.tasks._common import repo_path, setting
 
 
 @task(help={"build-dir": "output directory (default: mlpipe.build_dir)"})
-def package(c, build_dir=None):
+def package(c: Context, build_dir: str | None = None) -> Path:
     """Build job artefacts: the churn_transforms zip for --extra-py-files."""
     out = build_transforms_zip(repo_path(setting(c, "build_dir", build_dir)))
     print(f"packaged {out}")
@@ -21,7 +25,7 @@ def package(c, build_dir=None):
         "force": "retrain even if the artefact exists",
     },
 )
-def model(c, build_dir=None, force=False):
+def model(c: Context, build_dir: str | None = None, force: bool = False) -> None:
     """Train the abalone model and package build/models/abalone/model.tar.gz; print holdout RMSE."""
     from mlpipe.packaging import build_model_artifact
 

@@ -1,6 +1,8 @@
 """Sample and synthetic data."""
 
-from invoke import task
+from __future__ import annotations
+
+from invoke import Context, task
 
 from mlpipe.datagen import generate_churn_csv
 from mlpipe.tasks._common import repo_path
@@ -14,7 +16,13 @@ from mlpipe.tasks._common import repo_path
         "clean": "no defects at all (every row valid and unique)",
     }
 )
-def generate(c, rows=1000, out="build/data/churn_dirty.csv", seed=42, clean=False):
+def generate(
+    c: Context,
+    rows: int = 1000,
+    out: str = "build/data/churn_dirty.csv",
+    seed: int = 42,
+    clean: bool = False,
+) -> None:
     """Generate a dirty churn CSV with a fixed seed."""
     path = repo_path(out)
     stats = generate_churn_csv(path, int(rows), seed=int(seed), rates={} if clean else None)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shlex
+from pathlib import Path
+from typing import Any
 
-from invoke import task
+from invoke import Context, task
 
 from mlpipe.packaging import GLUE_SCRIPTS, build_transforms_zip
 from mlpipe.report import manifest_table, print_tables, rows_table
@@ -13,7 +15,13 @@ from mlpipe.spark import error_line, spark_submit_cmd
 from mlpipe.tasks._common import fail, repo_path, setting
 
 
-def local_job_commands(zip_path, input_path, out_dir, run_date, date_formats=None) -> list[str]:
+def local_job_commands(
+    zip_path: str | Path,
+    input_path: str | Path,
+    out_dir: str | Path,
+    run_date: str,
+    date_formats: str | None = None,
+) -> list[str]:
     """The two spark-submit command lines, in order (clean, then features)."""
     clean_args = {
         "input": str(input_path),
@@ -46,7 +54,13 @@ def local_job_commands(zip_path, input_path, out_dir, run_date, date_formats=Non
         "date-formats": "extra java.time date patterns, comma-separated",
     }
 )
-def local(c, input=None, run_date=None, out=None, date_formats=None):
+def local(
+    c: Context,
+    input: str | None = None,
+    run_date: str | None = None,
+    out: str | None = None,
+    date_formats: str | None = None,
+) -> None:
     """Run clean + features via spark-submit on local files; print the manifest."""
     input_path = repo_path(setting(c, "sample_input", input))
     if not input_path.exists():
@@ -79,7 +93,7 @@ def local(c, input=None, run_date=None, out=None, date_formats=None):
     print(f"outputs under {out_dir}")
 
 
-def _read_rows(path, sort_key: str) -> list[dict]:
+def _read_rows(path: Path, sort_key: str) -> list[dict[str, Any]]:
     import pyarrow.parquet as pq
 
     return sorted(pq.read_table(path).to_pylist(), key=lambda r: r[sort_key])

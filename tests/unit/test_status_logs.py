@@ -146,7 +146,7 @@ def test_find_execution_pages_until_the_name_and_defaults_to_latest():
 
 
 def test_execution_arn():
-    settings = load_settings(target="aws", env="dev")
+    settings = load_settings(target="localstack", env="dev")
     assert status.execution_arn(settings, "churn", "run-1") == (
         settings.state_machine_arn("churn").replace(":stateMachine:", ":execution:") + ":run-1"
     )

@@ -92,8 +92,8 @@ def test_logs_prints_each_task_log_of_the_chosen_execution(monkeypatch, capsys):
         "execution_logs",
         lambda settings, events: [logs.TaskLog(f"glue run of {events[0]['arn']}", ["output: [x]"])],
     )
-    ops.logs(ctx(), "churn", target="aws")
-    ops.logs(ctx(), "churn", execution="churn-old", target="aws")
+    ops.logs(ctx(), "churn", target="localstack")
+    ops.logs(ctx(), "churn", execution="churn-old", target="localstack")
     out = capsys.readouterr().out
     assert out.splitlines() == [
         "churn execution churn-new SUCCEEDED",
@@ -104,7 +104,7 @@ def test_logs_prints_each_task_log_of_the_chosen_execution(monkeypatch, capsys):
         "  output: [x]",
     ]
     with pytest.raises(Exit, match="error: no execution churn-gone for churn"):
-        ops.logs(ctx(), "churn", execution="churn-gone", target="aws")
+        ops.logs(ctx(), "churn", execution="churn-gone", target="localstack")
 
 
 def test_graph_writes_mermaid_of_the_rendered_definition(tmp_path, capsys):
