@@ -26,6 +26,7 @@ from pathlib import Path
 from mlpipe.aws import endpoint_client, split_s3
 from mlpipe.local_cloud.process import ProcessRegistry
 from mlpipe.local_cloud.staging import S3Mirror
+from mlpipe.logs import emr_step_log_prefix
 from mlpipe.spark import error_line, spark_submit_cmd
 
 LOG = logging.getLogger("mlpipe.local_cloud.emr")
@@ -239,7 +240,7 @@ class EmrRuntime:
     def _log_prefix(self, cluster, step) -> str | None:
         if not cluster.log_uri:
             return None
-        return f"{cluster.log_uri.rstrip('/')}/{cluster.id}/steps/{step.id}/"
+        return emr_step_log_prefix(cluster.log_uri, cluster.id, step.id)  # EMR's layout
 
     def _write_logs(self, cluster, step, stdout: str, stderr: str) -> None:
         prefix = self._log_prefix(cluster, step)

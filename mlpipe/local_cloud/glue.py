@@ -35,10 +35,11 @@ from pathlib import Path
 from mlpipe.aws import endpoint_client
 from mlpipe.local_cloud.process import ProcessRegistry, WarmSpark
 from mlpipe.local_cloud.staging import ConfinementError, S3Mirror, valid_run_date
+from mlpipe.logs import GLUE_LOG_GROUPS
 from mlpipe.spark import error_line, spark_submit_cmd
 
 LOG = logging.getLogger("mlpipe.local_cloud.glue")
-LOG_GROUPS = {"output": "/aws-glue/jobs/output", "error": "/aws-glue/jobs/error"}
+LOG_GROUPS = GLUE_LOG_GROUPS  # where AWS Glue writes driver output (mlpipe.logs reads it)
 RUNNER_ARGS = {"--extra-py-files"}  # consumed by the runner, not passed to the script
 SOURCE_ARGS = {"--input": "--source_uri"}  # staged argument -> argument carrying its s3:// URI
 DEFAULT_TIMEOUT_MINUTES = 2880  # Glue's default
