@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from invoke import task
+from invoke import Context, task
 from rich.console import Console
 
 from mlpipe import cleanup as sweeper
@@ -98,7 +98,13 @@ def destroy(c, target=None, env=None, apply=False):
         "limit": "executions per pipeline",
     },
 )
-def status(c, pipeline=None, target=None, env=None, limit=10):
+def status(
+    c: Context,
+    pipeline: str | None = None,
+    target: str | None = None,
+    env: str | None = None,
+    limit: int = 10,
+) -> None:
     """Recent executions: status, duration and the failing state."""
     from mlpipe.status import recent_executions
 
@@ -120,7 +126,13 @@ def status(c, pipeline=None, target=None, env=None, limit=10):
         "execution": "execution name (default: the latest)",
     },
 )
-def logs(c, pipeline=None, execution=None, target=None, env=None):
+def logs(
+    c: Context,
+    pipeline: str | None = None,
+    execution: str | None = None,
+    target: str | None = None,
+    env: str | None = None,
+) -> None:
     """Print the Glue/EMR/SageMaker logs of an execution's tasks."""
     from mlpipe.aws import client
     from mlpipe.logs import execution_logs
@@ -150,7 +162,15 @@ def logs(c, pipeline=None, execution=None, target=None, env=None):
         "out": "output file (default: build/graph/<pipeline>.<ext>)",
     },
 )
-def graph(c, pipeline=None, execution=None, format="mermaid", target=None, env=None, out=None):
+def graph(
+    c: Context,
+    pipeline: str | None = None,
+    execution: str | None = None,
+    format: str = "mermaid",
+    target: str | None = None,
+    env: str | None = None,
+    out: str | None = None,
+) -> None:
     """Draw a state machine; with --execution, colour the states it passed by outcome."""
     from mlpipe.asl import render
     from mlpipe.graph import EXTENSIONS, GraphError, outcomes, write
