@@ -37,7 +37,10 @@ EMR_APP = ROOT / "emr_jobs" / "partition_dataset.py"
 
 
 def build_model_artifact(
-    build_dir: Path, force: bool = False, serving_env: bool | None = None
+    build_dir: Path,
+    force: bool = False,
+    serving_env: bool | None = None,
+    venv_root: Path | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """``<build>/models/abalone/model.tar.gz``, trained in a venv pinned to the SageMaker
     serving image's versions (mlpipe.serving), so that the image can unpickle it.
@@ -45,7 +48,8 @@ def build_model_artifact(
     Reused while it was built with the image's versions (unless ``force``). ``serving_env``:
     True requires the pinned venv (AWS deploys), False trains in this interpreter (enough for
     the local cloud, which serves with this interpreter), None (default) uses the venv when the
-    image's Python is installed here and falls back to this interpreter otherwise.
+    image's Python is installed here and falls back to this interpreter otherwise. The venv
+    lives under ``venv_root`` (default ``build_dir``): ``serving/<tag>/venv``.
     """
     import json
     import tarfile
@@ -63,10 +67,10 @@ def build_model_artifact(
         if not use_venv or serving.matches_image(metrics.get("versions", {})):
             return out, metrics
     if use_venv:
-        metrics = serving.train_in_serving_env(Path(build_dir), out)
+        metrics = serving.train_in_serving_env(Path(venv_root or build_dir), out)
         metrics.pop("artifact", None)
         return out, metrics
-    from abalone_model.train import package, train
+    from abalone_model.train import library_versions, package, train
 
     model, metrics = train()
-    return package(model, out, metrics), metrics
+    return package(model, out, metrics), {**metrics, "versions": library_versions()}

@@ -91,15 +91,28 @@ def requirements(tag: str = DEFAULT_TAG) -> list[str]:
 
 
 def find_python(version: str) -> str | None:
-    """An interpreter of ``version`` (e.g. 3.12): PATH, then pyenv's versions."""
+    """A working interpreter of ``version`` (e.g. 3.12): PATH, then pyenv's versions (pyenv's
+    shims answer for versions that are not selected, so each candidate is tried)."""
+    candidates = []
     found = shutil.which(f"python{version}")
     if found:
-        return found
+        candidates.append(found)
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    for candidate in sorted(pyenv.glob(f"{version}.*"), reverse=True):
-        exe = candidate / "bin" / "python"
-        if exe.exists():
-            return str(exe)
+    candidates += [
+        str(p / "bin" / "python") for p in sorted(pyenv.glob(f"{version}.*"), reverse=True)
+    ]
+    for exe in candidates:
+        try:
+            proc = subprocess.run(
+                [exe, "-c", "import sys, venv; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+        except OSError:
+            continue
+        if proc.returncode == 0 and proc.stdout.strip() == version:
+            return exe
     return None
 
 
@@ -163,9 +176,10 @@ def run_in_venv(
     )
 
 
-def train_in_serving_env(build_dir: Path, out: Path, tag: str = DEFAULT_TAG) -> dict[str, Any]:
-    """Train and package the model with the serving image's versions; returns its metrics."""
-    python = ensure_venv(build_dir, tag)
+def train_in_serving_env(venv_root: Path, out: Path, tag: str = DEFAULT_TAG) -> dict[str, Any]:
+    """Train and package the model to ``out`` with the serving image's versions (the venv lives
+    under ``venv_root``); returns its metrics."""
+    python = ensure_venv(venv_root, tag)
     proc = run_in_venv(
         python, ["-m", "abalone_model.train", "--out", str(out), "--serving-image", tag]
     )
