@@ -1,5 +1,9 @@
-"""AWS clients for a target: the local cloud and LocalStack through localstack-client
-(same endpoint resolution for both), AWS through the default boto3 credential chain."""
+"""AWS clients for a target, from the one endpoint setting (``Settings.endpoint``):
+
+- local: the local cloud over HTTPS, verified with its own CA (``Settings.ca_bundle``);
+- localstack: localstack-client's endpoint resolution (plain HTTP, as LocalStack serves it);
+- aws: the default boto3 credential chain and endpoints.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,8 @@ from mlpipe.config import Settings
 
 
 @lru_cache(maxsize=8)
-def _session(endpoint: str | None, region: str):
-    if endpoint:
+def _session(endpoint: str | None, region: str, target: str):
+    if endpoint and target == "localstack":
         from localstack_client.session import Session
 
         return Session(
@@ -26,17 +30,23 @@ def _session(endpoint: str | None, region: str):
 
 
 def client(settings: Settings, service: str):
-    return _session(settings.endpoint, settings.region).client(service)
+    endpoint = settings.endpoint
+    if endpoint and settings.target != "localstack":
+        return endpoint_client(service, endpoint, settings.region, verify=settings.ca_bundle)
+    return _session(endpoint, settings.region, settings.target).client(service)
 
 
-def endpoint_client(service: str, endpoint: str, region: str = "us-east-1"):
+def endpoint_client(
+    service: str, endpoint: str, region: str = "us-east-1", verify: str | None = None
+):
     """A client for an explicit endpoint (the local cloud's runtimes call their own server).
     A fresh session per call: these are created from worker threads, and boto3 sessions are
-    not thread-safe."""
+    not thread-safe. ``verify``: the CA file for an HTTPS endpoint (None: ``AWS_CA_BUNDLE`` or
+    the system store)."""
     session = boto3.session.Session(
         aws_access_key_id="local", aws_secret_access_key="local", region_name=region
     )
-    return session.client(service, endpoint_url=endpoint)
+    return session.client(service, endpoint_url=endpoint, verify=verify)
 
 
 def split_s3(uri: str) -> tuple[str, str]:

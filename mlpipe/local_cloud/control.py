@@ -24,6 +24,7 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
+from mlpipe.local_cloud.tls import ca_path
 
 WORK_DIRS = ("glue-runs", "emr-steps", "transforms")
 JOBS_DIR = "jobs"
@@ -78,11 +79,31 @@ class PidFile:
 
 
 def running_endpoint(state_dir: str | Path) -> str | None:
-    """``http://host:port`` of the local cloud running from ``state_dir``, or None if none runs."""
+    """``https://host:port`` of the local cloud running from ``state_dir``, or None if none runs."""
     found = PidFile.read(Path(state_dir) / "server.pid")
     if found is None or not alive(found.pid):
         return None
-    return f"http://{found.host}:{found.port}"
+    return f"https://{found.host}:{found.port}"
+
+
+def endpoint_reachable(endpoint: str | None, ca_bundle: str | None = None) -> bool:
+    """True when an AWS API answers at ``endpoint`` (STS GetCallerIdentity, 1-3 s timeouts)."""
+    if not endpoint:
+        return False
+    sts = boto3.client(
+        "sts",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(connect_timeout=1, read_timeout=3, retries={"max_attempts": 0}),
+        verify=ca_bundle if ca_bundle else False,
+    )
+    try:
+        sts.get_caller_identity()
+        return True
+    except Exception:
+        return False
 
 
 @dataclass
@@ -95,8 +116,12 @@ class LocalCloud:
 
     @property
     def endpoint(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"https://{self.host}:{self.port}"
 
+    @property
+    def ca_bundle(self) -> Path:
+        """The CA that signs the server's certificate (see tls.py): clients verify with it."""
+        return ca_path(self.state_dir)
 
     @property
     def pid_file(self) -> Path:
@@ -121,19 +146,9 @@ class LocalCloud:
         return found.pid if found else None
 
     def is_ready(self) -> bool:
-        sts = boto3.client(
-            "sts",
-            endpoint_url=self.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-            config=Config(connect_timeout=1, read_timeout=3, retries={"max_attempts": 0}),
+        return endpoint_reachable(
+            self.endpoint, str(self.ca_bundle) if self.ca_bundle.exists() else None
         )
-        try:
-            sts.get_caller_identity()
-            return True
-        except Exception:
-            return False
 
     def start(self, timeout: float = 60.0) -> str:
         """Start in the background; returns 'started' or 'already running'.

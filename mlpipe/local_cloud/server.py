@@ -25,15 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", default=".mlpipe/local")
     args = parser.parse_args(argv)
 
-    # moto's Step Functions engine calls services back on localhost:$MOTO_PORT.
-    os.environ["MOTO_PORT"] = str(args.port)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     from moto.core.config import default_user_config
-    from moto.server import ThreadedMotoServer
 
     from mlpipe.aws import endpoint_client
     from mlpipe.local_cloud.control import JOBS_DIR, WORK_DIRS, port_free
@@ -41,11 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     from mlpipe.local_cloud.glue import GlueRuntime
     from mlpipe.local_cloud.patches import apply_all
     from mlpipe.local_cloud.sagemaker import SageMakerRuntime
+    from mlpipe.local_cloud.tls import Listeners
     from mlpipe.local_cloud.scheduler import Scheduler
 
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
     applied = apply_all()
-    endpoint = f"http://{args.host}:{args.port}"
+    listeners = Listeners(args.host, args.port, args.state_dir)
+    endpoint = listeners.endpoint  # HTTPS: see mlpipe/local_cloud/tls.py
     state_dir = Path(args.state_dir)
     for sub in WORK_DIRS:
         (state_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -68,8 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             "port %s on %s is not free: %s", args.port, args.host, busy
         )
         return 2
-    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
-    server.start()
+    listeners.start()
     scheduler.start()
     stopped = threading.Event()
 
@@ -85,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     scheduler.stop()
     glue.stop_all()
     emr.stop_all()
-    server.stop()
+    listeners.stop()
     return 0
 
 

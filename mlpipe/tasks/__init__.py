@@ -9,8 +9,9 @@ namespace.add_task(build.package)
 namespace.add_task(build.model)
 namespace.add_task(bench.bench)
 namespace.add_task(deploy.deploy)
+namespace.add_task(deploy.destroy)
 namespace.add_task(run.run)
-for name in ("cleanup", "destroy", "status", "logs", "graph"):
+for name in ("cleanup", "status", "logs", "graph"):
     namespace.add_task(getattr(ops, name))
 namespace.add_collection(Collection.from_module(data))
 namespace.add_collection(Collection.from_module(jobs))

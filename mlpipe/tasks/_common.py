@@ -29,7 +29,10 @@ def settings_for(c, target=None, env=None, **overrides):
 
     try:
         return load_settings(
-            target=setting(c, "target", target), env=setting(c, "env", env), **overrides
+            target=setting(c, "target", target),
+            env=setting(c, "env", env),
+            config=dict(c.config.mlpipe),
+            **overrides,
         )
     except ConfigError as exc:
         fail(str(exc), code=2)

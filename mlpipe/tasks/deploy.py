@@ -1,63 +1,63 @@
-"""Deploy the pipelines to a target."""
+"""Deploy and destroy: Terraform for every target (mlpipe.deploy.terraform)."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 from invoke import task
 
-from mlpipe.tasks._common import fail, repo_path, setting, settings_for
+from mlpipe.tasks._common import fail, settings_for
+
+TARGET_HELP = {
+    "target": "local | localstack | aws (default: mlpipe.target)",
+    "env": "environment (default: mlpipe.env)",
+}
 
 
-@task(
-    help={
-        "target": "local | localstack | aws (default: mlpipe.target)",
-        "env": "environment (default: mlpipe.env)",
-    }
-)
-def deploy(c, target=None, env=None):
-    """Render ASL, package jobs and create/update every resource (idempotent)."""
+def stack(c, target=None, env=None):
+    """The Terraform stack for a task's target/env, with a one-line exit when Terraform or a
+    reachable endpoint is missing."""
+    from mlpipe.deploy.terraform import TerraformUnavailable, stack_for, terraform_bin
+
     settings = settings_for(c, target, env)
-    if settings.target != "local":
-        _deploy_terraform(c, settings)
+    try:
+        terraform_bin()
+        return stack_for(settings, dict(c.config.mlpipe))
+    except TerraformUnavailable as exc:
+        fail(str(exc), code=2)
+
+
+def require_endpoint(settings) -> None:
+    """The local cloud must be up before Terraform talks to it."""
+    from mlpipe.local_cloud.control import endpoint_reachable
+
+    if settings.target == "local" and not endpoint_reachable(settings.endpoint, settings.ca_bundle):
+        fail(f"the local cloud is not running at {settings.endpoint}: run `invoke local.up`", code=3)
+
+
+def guarded(fn, *args, **kwargs):
+    from mlpipe.deploy.terraform import TerraformFailed, TerraformUnavailable
+
+    try:
+        return fn(*args, **kwargs)
+    except (TerraformFailed, TerraformUnavailable) as exc:
+        fail(str(exc), code=1)
+
+
+@task(help=TARGET_HELP)
+def deploy(c, target=None, env=None):
+    """Render ASL, package jobs and model, then terraform init + apply for the target."""
+    s = stack(c, target, env)
+    require_endpoint(s.settings)
+    print(f"deploying {s.settings.target}/{s.settings.env} with Terraform (state {s.state_file})")
+    guarded(s.apply)
+
+
+@task(help={**TARGET_HELP, "apply": "really destroy (default: show the destroy plan, a dry run)"})
+def destroy(c, target=None, env=None, apply=False):
+    """terraform destroy of a deployment, data included (dry run = plan -destroy)."""
+    s = stack(c, target, env)
+    require_endpoint(s.settings)
+    if not apply:
+        guarded(s.plan, destroy=True)
+        print("dry run: nothing was destroyed; run again with --apply to destroy")
         return
-    from botocore.exceptions import EndpointConnectionError
-
-    from mlpipe.deploy.local import LocalDeployer
-
-    try:
-        changes = LocalDeployer(settings, repo_path(setting(c, "build_dir"))).deploy()
-    except EndpointConnectionError:
-        fail(
-            f"the local cloud is not running at {settings.endpoint}: run `invoke local.up`", code=3
-        )
-    for change in changes:
-        if change.action != "unchanged":
-            print(f"  {change.action:<9} {change.kind:<18} {change.name}")
-    counts = Counter(ch.action for ch in changes)
-    if counts["created"] or counts["updated"]:
-        print(
-            f"deployed to {settings.target}/{settings.env}: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
-        )
-    else:
-        print(
-            f"no changes: all {counts['unchanged']} resources of {settings.target}/{settings.env} are up to date"
-        )
-
-
-def _deploy_terraform(c, settings):
-    """aws / localstack: render ASL -> package jobs and model -> terraform apply."""
-    from mlpipe.asl import render_all
-    from mlpipe.deploy import terraform as tf
-    from mlpipe.packaging import build_model_artifact, build_transforms_zip
-    from mlpipe.tasks.tf import run_terraform
-
-    try:
-        tf.require_provider()
-    except tf.TerraformUnavailable as exc:
-        fail(f"deploy --target {settings.target}: {exc}", code=2)
-    build = repo_path(setting(c, "build_dir"))
-    render_all(settings, build / "asl")
-    build_transforms_zip(build)
-    build_model_artifact(build)
-    run_terraform(c, tf.apply_cmd(settings.target, settings.env))
+    guarded(s.destroy)

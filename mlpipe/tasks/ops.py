@@ -78,18 +78,6 @@ def cleanup(c, target=None, env=None, apply=False, include_data=False):
     _sweep(settings_for(c, target, env), apply, include_data, "cleanup")
 
 
-@task(help={**TARGET_HELP, "apply": "really destroy (default: dry run, print the plan)"})
-def destroy(c, target=None, env=None, apply=False):
-    """Tear down a deployment: every resource of the env, data included (dry run by default)."""
-    settings = settings_for(c, target, env)
-    if settings.target != "local":
-        fail(
-            f"destroy --target {settings.target} runs `terraform destroy`, which needs the hashicorp/aws provider (not available here); `invoke cleanup --target {settings.target}` sweeps runtime resources",
-            code=2,
-        )
-    _sweep(settings, apply, True, "destroy")
-
-
 @task(
     positional=["pipeline"],
     help={

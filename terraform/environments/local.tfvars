@@ -1,6 +1,7 @@
-# The embedded local cloud (invoke local.up). Terraform needs the hashicorp/aws provider,
-# which these offline machines cannot download: `invoke deploy --target local` uses the
-# local deployer instead. Where a provider exists, this file applies unchanged.
+# The embedded local cloud (invoke local.up). `invoke deploy --target local` passes the
+# endpoint of the running local cloud (-var endpoint=https://127.0.0.1:<port>) and trusts its
+# CA through AWS_CA_BUNDLE; nothing here names a port.
 env                  = "dev"
-endpoint             = "http://127.0.0.1:4566"
 emr_schedule_enabled = false
+alerts_inbox         = true
+budget_emails        = ["budget@example.com"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mlpipe.local_cloud.patches import sfn, stops
+from mlpipe.local_cloud.patches import budgets, glue, iam, s3, sagemaker, sfn, stops
 from mlpipe.local_cloud.patches._registry import ORIGINALS
 from mlpipe.local_cloud.patches.sfn import (
     MOCK_CONFIG_ENV,
@@ -34,7 +34,15 @@ __all__ = [
     "mock_error_name",
 ]
 
-PATCHES: dict[str, Callable[[], None]] = {**sfn.PATCHES, **stops.PATCHES}
+PATCHES: dict[str, Callable[[], None]] = {
+    **sfn.PATCHES,
+    **iam.PATCHES,
+    **s3.PATCHES,
+    **glue.PATCHES,
+    **sagemaker.PATCHES,
+    **budgets.PATCHES,
+    **stops.PATCHES,
+}
 _APPLIED: set[str] = set()
 
 

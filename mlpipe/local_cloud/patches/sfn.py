@@ -243,6 +243,72 @@ def _patch_sfn_glue_sync_output() -> None:
     StateTaskServiceGlue._sync_to_start_job_run = sync_to_start_job_run
 
 
+# --------------------------------------------------------------------------- sfn_validate_definition
+# The AWS provider calls ValidateStateMachineDefinition while planning every
+# aws_sfn_state_machine; moto lacks it (NotImplementedError -> HTTP 500, which the provider
+# retries until its timeout). Answer it as Step Functions does: OK, or FAIL with one ERROR
+# diagnostic per problem statelint (the project's ASL linter) finds.
+
+
+def validation_result(definition: str) -> dict:
+    """ValidateStateMachineDefinition's response for one definition string."""
+    from mlpipe.asl import statelint_problems
+
+    try:
+        parsed = json.loads(definition)
+    except (TypeError, ValueError) as exc:
+        problems = [("INVALID_JSON_DESCRIPTION", f"invalid JSON: {exc}")]
+    else:
+        if not isinstance(parsed, dict):
+            problems = [("SCHEMA_VALIDATION_FAILED", "the definition must be a JSON object")]
+        else:
+            problems = [("SCHEMA_VALIDATION_FAILED", p) for p in statelint_problems(parsed)]
+    return {
+        "result": "FAIL" if problems else "OK",
+        "diagnostics": [
+            {"severity": "ERROR", "code": code, "message": msg, "location": "/"}
+            for code, msg in problems
+        ],
+        "truncated": False,
+    }
+
+
+def _patch_sfn_validate_definition() -> None:
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    ORIGINALS["sfn_validate_definition"] = getattr(
+        StepFunctionResponse, "validate_state_machine_definition", None
+    )
+
+    def validate_state_machine_definition(self):
+        return ActionResult(validation_result(self._get_param("definition")))
+
+    StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
+
+
+# --------------------------------------------------------------------------- sfn_list_versions
+# The provider reads ListStateMachineVersions after every create/update; moto lacks it. Our
+# state machines never publish versions, so the truthful answer is an empty list for a
+# machine that exists and StateMachineDoesNotExist otherwise.
+
+
+def _patch_sfn_list_versions() -> None:
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    ORIGINALS["sfn_list_versions"] = getattr(
+        StepFunctionResponse, "list_state_machine_versions", None
+    )
+
+    def list_state_machine_versions(self):
+        arn = self._get_param("stateMachineArn")
+        self.stepfunction_backend.describe_state_machine(arn)  # raises when it does not exist
+        return ActionResult({"stateMachineVersions": []})
+
+    StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
+
+
 PATCHES = {
     "sfn_mock_config": _patch_sfn_mock_config,
     "sfn_mock_states_errors": _patch_sfn_mock_states_errors,
@@ -250,4 +316,6 @@ PATCHES = {
     "sfn_sync_callback_guard": _patch_sfn_sync_callback_guard,
     "sfn_start_time_iso": _patch_sfn_start_time_iso,
     "sfn_glue_sync_output": _patch_sfn_glue_sync_output,
+    "sfn_validate_definition": _patch_sfn_validate_definition,
+    "sfn_list_versions": _patch_sfn_list_versions,
 }
