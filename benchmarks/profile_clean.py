@@ -10,22 +10,15 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import shutil
 import tempfile
 import time
 
 
 def session():
-    from pyspark.sql import SparkSession
+    from mlpipe.spark import local_session
 
-    builder = SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
-    builder.config("spark.sql.shuffle.partitions", "8").config(
-        "spark.driver.memory", "4g"
-    ).getOrCreate().sparkContext.setLogLevel("ERROR")
-    from churn_transforms.io import get_spark
-
-    return get_spark("profile")
+    return local_session("profile", {"spark.driver.memory": "6g"})
 
 
 def timed(label: str, fn):
@@ -64,40 +57,29 @@ def whole(path: str) -> None:
 
 
 def phases(path: str) -> None:
-    from churn_transforms.clean import (
-        CleanParams,
-        manifest_counts,
-        transform_clean_rows,
-        transform_dedupe,
-        transform_parse,
-        transform_quarantine_rows,
-    )
-    from churn_transforms.io import read_raw_csv
+    """Both jobs in one session (as ``invoke bench``), then the per-phase seconds each job
+    records in its manifest's ``timings``."""
+    from churn_transforms.jobs import run_clean_and_features
 
     spark = timed("JVM + Spark session", session)
     out = tempfile.mkdtemp()
     try:
-        raw, _ = read_raw_csv(spark, path)
-        params = CleanParams(run_date=dt.date(2023, 8, 1))
-        timed(
-            "read + parse + reasons -> Parquet stage",
-            lambda: transform_parse(raw, params).write.parquet(f"{out}/stage"),
-        )
-        deduped = timed(
-            "repeated-id aggregate (dedupe plan)",
-            lambda: transform_dedupe(spark.read.parquet(f"{out}/stage")),
-        )
-        counts = timed("manifest counts + median (one pass)", lambda: manifest_counts(deduped))
-        timed(
-            "write clean",
-            lambda: transform_clean_rows(deduped, counts["age_median"]).write.parquet(
-                f"{out}/clean"
+        clean, features = timed(
+            "run_clean_and_features",
+            lambda: run_clean_and_features(
+                spark,
+                {
+                    "input": path,
+                    "output": f"{out}/c",
+                    "quarantine": f"{out}/q",
+                    "run_date": "2023-08-01",
+                },
+                {"clean": f"{out}/c", "features": f"{out}/f", "run_date": "2023-08-01"},
             ),
         )
-        timed(
-            "write quarantine",
-            lambda: transform_quarantine_rows(deduped).write.parquet(f"{out}/quarantine"),
-        )
+        for job, manifest in (("clean", clean), ("features", features)):
+            for phase, seconds in manifest["timings"].items():
+                print(f"  {job}.{phase:42s} {seconds:7.2f} s")
     finally:
         shutil.rmtree(out, ignore_errors=True)
 

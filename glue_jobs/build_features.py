@@ -6,8 +6,8 @@ All logic lives in ``churn_transforms`` (shipped with --extra-py-files).
 
 import sys
 
-from churn_transforms.jobs import FEATURES_REQUIRED, run_features
+from churn_transforms.jobs import FEATURES_OPTIONAL, FEATURES_REQUIRED, run_features
 from churn_transforms.main import main
 
 if __name__ == "__main__":
-    sys.exit(main("build_features", run_features, FEATURES_REQUIRED))
+    sys.exit(main("build_features", run_features, FEATURES_REQUIRED, FEATURES_OPTIONAL))

@@ -19,12 +19,14 @@ Semantics (also in the README):
   ``total_spent``: a finite non-negative number (``bad_total_spent``);
   ``churned``: yes/no/true/false/1/0 in any case (``bad_churned``).
 * A line whose field count differs from the header's is ``malformed_row`` (its other
-  fields are unreliable, so no other field reason is given); a field holding U+FFFD
-  (what invalid UTF-8 decodes to) is ``bad_encoding``.
+  fields are unreliable, so no other field reason is given); a field holding U+FFFD (what
+  invalid UTF-8 decodes to) or a NUL character is ``bad_encoding`` (NULs are what a UTF-16 file
+  read as UTF-8 shows, and never belong in clean output).
 * Gender: male/m -> Male, female/f -> Female, empty -> Unknown, anything else -> Other.
 * Age: an empty, non-numeric, non-integral or outside-0..120 age is imputed with the
   **global** median of the valid ages of the deduplicated clean rows, rounded half up
-  (per-country medians are too thin: most countries hold a handful of customers).
+  (per-country medians are too thin: most countries hold a handful of customers). It is
+  exact: computed on the driver from the per-age counts (at most 121 rows).
   ``age_imputed`` marks these rows.
 * Dedupe by ``customer_id`` among otherwise valid rows: keep the latest
   last_purchase_date, then the latest signup_date, then the most non-empty fields, then
@@ -111,7 +113,11 @@ def normalise_gender(col: Column) -> Column:
 
 
 def normalise_country(col: Column) -> Column:
-    collapsed = F.regexp_replace(col, r"\s+", " ")
+    return _case_country(F.regexp_replace(col, r"\s+", " "))
+
+
+def _case_country(collapsed: Column) -> Column:
+    """Codes of up to 3 letters upper-cased, longer names title-cased (inner spaces collapsed)."""
     return F.when(F.length(collapsed) <= 3, F.upper(collapsed)).otherwise(F.initcap(collapsed))
 
 
@@ -123,28 +129,37 @@ def _reason(condition: Column, code: str) -> Column:
 
 
 def transform_parse(raw: DataFrame, params: CleanParams) -> DataFrame:
-    """Typed, normalised columns plus ``reasons`` (array of codes, ``duplicate`` excluded)."""
-    t = {canon: _trimmed(src(header)) for header, canon in INPUT_COLUMNS.items()}
+    """Typed, normalised columns plus ``_reasons`` (codes joined by ``,``; ``duplicate`` excluded)
+    and ``_valid`` (no reason). ``raw`` is ``io.read_raw_csv``'s rows."""
+    # Trim (and cast the numbers) once per field in a first projection, then type: the typed
+    # expressions below use each of these several times, and Spark keeps a non-trivial
+    # expression used more than once in its own projection instead of recomputing it.
+    trimmed = raw.select(
+        "*",
+        *[_trimmed(src(h)).alias(f"_t_{canon}") for h, canon in INPUT_COLUMNS.items()],
+        F.regexp_replace(_trimmed(src("Country")), r"\s+", " ").alias("_country_c"),
+        _trimmed(src("Age")).cast("double").alias("_age_d"),
+        _trimmed(src("TotalSpent")).cast("double").alias("_spent_d"),
+    )
+    t = {canon: F.col(f"_t_{canon}") for canon in INPUT_COLUMNS.values()}
     customer_id = F.when(t["customer_id"].rlike(r"^[0-9]+$"), t["customer_id"].cast("long"))
     signup = parse_date(t["signup_date"], params.date_formats)
     last = parse_date(t["last_purchase_date"], params.date_formats)
     purchases = F.when(t["total_purchases"].rlike(r"^[0-9]+$"), t["total_purchases"].cast("int"))
-    spent_d = t["total_spent"].cast("double")
+    spent_d = F.col("_spent_d")
     spent = F.when(~F.isnan(spent_d) & (F.abs(spent_d) < float("inf")), spent_d)
     churn_key = F.lower(t["churned"])
     churned = F.when(churn_key.isin(*[k for k, v in CHURN_VALUES.items() if v]), True).when(
         churn_key.isin(*[k for k, v in CHURN_VALUES.items() if not v]), False
     )
-    age_d = t["age"].cast("double")
+    age_d = F.col("_age_d")
     age_valid = F.when(
         ~F.isnan(age_d) & (age_d >= 0) & (age_d <= MAX_AGE) & (age_d == F.floor(age_d)),
         age_d.cast("int"),
     )
-    all_fields = [F.col(src(h)) for h in INPUT_COLUMNS] + [F.col("_extra"), F.col("raw_record")]
-    bad_encoding = F.concat_ws("", *all_fields).contains(REPLACEMENT_CHAR)
     run_date = F.lit(params.run_date)
 
-    df = raw.select(
+    df = trimmed.select(
         *[F.col(src(h)) for h in INPUT_COLUMNS],
         "raw_record",
         "source_file",
@@ -153,14 +168,13 @@ def transform_parse(raw: DataFrame, params: CleanParams) -> DataFrame:
         t["name"].alias("name"),
         age_valid.alias("_age_valid"),
         normalise_gender(t["gender"]).alias("gender"),
-        normalise_country(t["country"]).alias("country"),
+        _case_country(F.col("_country_c")).alias("country"),
         signup.alias("signup_date"),
         last.alias("last_purchase_date"),
         purchases.alias("total_purchases"),
         spent.alias("total_spent"),
         churned.alias("churned"),
-        bad_encoding.alias("_bad_encoding"),
-        sum((_trimmed(src(h)).isNotNull()).cast("int") for h in INPUT_COLUMNS).alias("_filled"),
+        F.col("_bad_encoding"),
         F.col("raw_record").isNotNull().alias("_malformed"),
         t["last_purchase_date"].isNotNull().alias("_has_last"),
     )
@@ -179,38 +193,77 @@ def transform_parse(raw: DataFrame, params: CleanParams) -> DataFrame:
         _reason(c("total_spent").isNull() | (c("total_spent") < 0), "bad_total_spent"),
         _reason(c("churned").isNull(), "bad_churned"),
     ]
-    malformed_reasons = [F.lit("malformed_row")]
-    encoding = [_reason(c("_bad_encoding"), "bad_encoding")]
-    reasons = F.when(c("_malformed"), F.array(*malformed_reasons, *encoding)).otherwise(
-        F.array(*field_reasons, *encoding)
+    # Reason codes joined by "," (concat_ws skips the nulls of codes that do not apply): a
+    # string stays in Spark's generated code (array_compact is a lambda) and caches cheaply.
+    encoding = _reason(c("_bad_encoding"), "bad_encoding")
+    joined = F.when(c("_malformed"), F.concat_ws(",", F.lit("malformed_row"), encoding)).otherwise(
+        F.concat_ws(",", *field_reasons, encoding)
     )
-    return df.withColumn("reasons", F.array_compact(reasons)).drop(
-        "_bad_encoding", "_malformed", "_has_last"
+    kept = [x for x in df.columns if x not in ("_bad_encoding", "_malformed", "_has_last")]
+    return df.withColumn("_reasons", joined).select(
+        *kept, "_reasons", (c("_reasons") == "").alias("_valid")
     )
 
 
-def transform_dedupe(parsed: DataFrame, broadcast_limit: int = 2_000_000) -> DataFrame:
-    """Among rows with no reason, keep one row per customer_id; mark the rest ``duplicate``.
+def reasons_array(joined: Column) -> Column:
+    """The ``,``-joined reason codes as an array (empty for a valid row)."""
+    return F.when(joined == "", F.array().cast("array<string>")).otherwise(F.split(joined, ","))
 
-    Adds ``_dup_kind``: null for kept/invalid rows, ``exact`` or ``conflicting`` for dropped ones.
-    Only customer ids that occur more than once among valid rows are ranked (by a window over
-    just those rows); every other row passes through without a shuffle. The repeated ids are
-    found by a narrow aggregate and broadcast (up to ``broadcast_limit`` ids). ``parsed`` is
-    read more than once: callers cache it. An exact duplicate has the same 64-bit hash of the
-    ten original fields as the kept row.
-    """
-    valid = F.size("reasons") == 0
-    repeated = (
-        parsed.filter(valid)
+
+def id_counts(parsed: DataFrame) -> DataFrame:
+    """Per customer id of the valid rows: ``n`` rows and ``age`` (the valid age of the row when
+    ``n`` is 1). One aggregate gives both the repeated ids and most of the age histogram."""
+    return (
+        parsed.filter("_valid")
         .groupBy("customer_id")
-        .count()
-        .filter(F.col("count") > 1)
-        .select("customer_id", F.lit(True).alias("_repeated"))
+        .agg(F.count(F.lit(1)).alias("n"), F.max("_age_valid").alias("age"))
     )
-    if repeated.count() <= broadcast_limit:
-        repeated = F.broadcast(repeated)
-    marked = parsed.join(repeated, "customer_id", "left")
-    contested = valid & F.col("_repeated").isNotNull()
+
+
+def find_repeated_ids(parsed_or_counts: DataFrame) -> DataFrame:
+    """Customer ids held by more than one valid row (one column ``customer_id``), from the
+    parsed rows or from their ``id_counts``."""
+    counts = parsed_or_counts if "n" in parsed_or_counts.columns else id_counts(parsed_or_counts)
+    return counts.filter(F.col("n") > 1).select("customer_id")
+
+
+def clean_age_histogram(counts: DataFrame, ranked: DataFrame) -> dict[int, int]:
+    """``{age: rows}`` over the valid ages of the clean rows: ids held by one valid row (from
+    ``id_counts``) plus the kept row of each repeated id (from ``transform_dedupe``'s ranked
+    part). Two small actions: at most 121 rows each come back to the driver."""
+    hist: dict[int, int] = {}
+    singles = counts.filter((F.col("n") == 1) & F.col("age").isNotNull())
+    kept = ranked.filter(F.col("_valid") & F.col("_age_valid").isNotNull())
+    for part in (
+        singles.groupBy("age").count(),
+        kept.groupBy(F.col("_age_valid").alias("age")).count(),
+    ):
+        for row in part.collect():
+            hist[row["age"]] = hist.get(row["age"], 0) + row["count"]
+    return hist
+
+
+def _filled() -> Column:
+    return sum((_trimmed(src(h)).isNotNull()).cast("int") for h in INPUT_COLUMNS)
+
+
+def transform_dedupe(
+    parsed: DataFrame, repeated: DataFrame | None = None, broadcast: bool = True
+) -> tuple[DataFrame, DataFrame]:
+    """Among valid rows, keep one row per customer_id; mark the rest ``duplicate``.
+
+    Returns ``(rest, ranked)``: ``ranked`` holds the *contested* rows (valid rows whose id is
+    repeated: a few percent), each with ``_reasons`` (``duplicate`` for dropped copies) and
+    ``_dup_kind`` (``exact``/``conflicting`` for dropped copies, else null); ``rest`` is every
+    other row, passed through without a shuffle. Their union is every input row once. Only
+    ``ranked`` is shuffled (a window by customer_id); ``repeated`` (``find_repeated_ids``) is
+    broadcast. An exact duplicate has the same 64-bit hash of the ten original fields as the
+    kept row.
+    """
+    repeated = find_repeated_ids(parsed) if repeated is None else repeated
+    flagged = repeated.withColumn("_repeated", F.lit(True))
+    marked = parsed.join(F.broadcast(flagged) if broadcast else flagged, "customer_id", "left")
+    contested = F.col("_valid") & F.col("_repeated").isNotNull()
     order = Window.partitionBy("customer_id").orderBy(
         F.col("last_purchase_date").desc_nulls_last(),
         F.col("signup_date").desc_nulls_last(),
@@ -220,29 +273,64 @@ def transform_dedupe(parsed: DataFrame, broadcast_limit: int = 2_000_000) -> Dat
     original = F.xxhash64(*[F.coalesce(F.col(src(h)), F.lit("\u0000")) for h in INPUT_COLUMNS])
     ranked = (
         marked.filter(contested)
+        .withColumn("_filled", _filled())
         .withColumn("_hash", original)
         .withColumn("_rank", F.row_number().over(order))
         .withColumn("_kept_hash", F.first("_hash").over(order))
     )
     dropped = F.col("_rank") > 1
-    columns = [c for c in parsed.columns if c != "reasons"]
+    columns = [c for c in parsed.columns if c not in ("_reasons", "_valid")]
     ranked = ranked.select(
         *columns,
-        F.when(dropped, F.array(F.lit("duplicate"))).otherwise(F.col("reasons")).alias("reasons"),
+        F.when(dropped, F.lit("duplicate")).otherwise(F.col("_reasons")).alias("_reasons"),
+        (~dropped).alias("_valid"),
         F.when(dropped & (F.col("_hash") == F.col("_kept_hash")), "exact")
         .when(dropped, "conflicting")
         .alias("_dup_kind"),
     )
     rest = marked.filter(~contested).select(
-        *columns, "reasons", F.lit(None).cast("string").alias("_dup_kind")
+        *columns, "_reasons", "_valid", F.lit(None).cast("string").alias("_dup_kind")
     )
-    return ranked.unionByName(rest)
+    return rest, ranked
 
 
-def transform_clean_rows(deduped: DataFrame, median: int | None) -> DataFrame:
+def deduped(parts: tuple[DataFrame, DataFrame]) -> DataFrame:
+    """The union of ``transform_dedupe``'s two parts: every input row once."""
+    rest, ranked = parts
+    return rest.unionByName(ranked)
+
+
+def age_histogram(deduped_rows: DataFrame) -> DataFrame:
+    """``(age, n)`` of the valid ages of clean rows: at most ``MAX_AGE + 1`` rows."""
+    return (
+        deduped_rows.filter(F.col("_valid") & F.col("_age_valid").isNotNull())
+        .groupBy(F.col("_age_valid").alias("age"))
+        .count()
+    )
+
+
+def median_from_histogram(counts: dict[int, int]) -> int | None:
+    """Exact median of the values counted in ``{value: n}``, rounded half up (None if empty)."""
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    lo_rank, hi_rank = (total - 1) // 2, total // 2  # 0-based ranks of the middle value(s)
+    lo = hi = None
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if lo is None and seen > lo_rank:
+            lo = value
+        if seen > hi_rank:
+            hi = value
+            break
+    return (lo + hi + 1) // 2  # (lo + hi) / 2 rounded half up; ages are non-negative
+
+
+def transform_clean_rows(deduped_rows: DataFrame, median: int | None) -> DataFrame:
     """Clean output rows, with the explicit output schema."""
     imputed = F.col("_age_valid").isNull()
-    clean = deduped.filter(F.size("reasons") == 0).select(
+    clean = deduped_rows.filter("_valid").select(
         F.col("customer_id"),
         F.col("name"),
         F.coalesce(F.col("_age_valid"), F.lit(median).cast("int")).alias("age"),
@@ -258,41 +346,64 @@ def transform_clean_rows(deduped: DataFrame, median: int | None) -> DataFrame:
     return conform(clean, CLEAN_SCHEMA)
 
 
-def transform_quarantine_rows(deduped: DataFrame) -> DataFrame:
-    """Rejected rows with their original fields and reason codes."""
-    rejected = deduped.filter(F.size("reasons") > 0)
+def transform_quarantine_rows(deduped_rows: DataFrame, source_file: str | None = None) -> DataFrame:
+    """Rejected rows with their original fields and reason codes (and ``_dup_kind``, which
+    ``quarantine_output`` drops; the job counts it on the way out). ``source_file`` fills the
+    column where the reader left it null (a single input file)."""
+    rejected = deduped_rows.filter(~F.col("_valid"))
     renamed = rejected.select(
-        *[F.col(src(h)).alias(h) for h in INPUT_COLUMNS], "raw_record", "reasons", "source_file"
+        *[F.col(src(h)).alias(h) for h in INPUT_COLUMNS],
+        "raw_record",
+        reasons_array(F.col("_reasons")).alias("reasons"),
+        F.coalesce(F.col("source_file"), F.lit(source_file)).alias("source_file"),
+        "_dup_kind",
     )
-    return conform(renamed, QUARANTINE_SCHEMA)
+    return renamed
 
 
-def manifest_counts(deduped: DataFrame) -> dict:
-    """All counts the manifest needs and the age median, in one aggregation pass.
+def quarantine_output(quarantine_rows: DataFrame) -> DataFrame:
+    """``transform_quarantine_rows`` in the explicit quarantine schema (``_dup_kind`` dropped)."""
+    return conform(quarantine_rows, QUARANTINE_SCHEMA)
 
-    ``age_median``: the global median of the valid ages of clean rows, rounded half up
-    (None when there is none).
-    """
+
+def quarantine_metrics() -> list[Column]:
+    """Aggregates observed on the quarantine write: rows, per reason, duplicate kinds."""
     c = F.col
-    clean = F.size("reasons") == 0
-    aggs = [
-        F.count(F.lit(1)).alias("input_rows"),
-        F.sum(clean.cast("long")).alias("clean_rows"),
-        F.sum((~clean).cast("long")).alias("quarantined_rows"),
-        F.sum((clean & c("_age_valid").isNull()).cast("long")).alias("age_imputed"),
+    return [
+        F.count(F.lit(1)).alias("quarantined_rows"),
         F.sum((c("_dup_kind") == "exact").cast("long")).alias("dup_exact"),
         F.sum((c("_dup_kind") == "conflicting").cast("long")).alias("dup_conflicting"),
-        F.percentile(F.when(clean, c("_age_valid")), 0.5).alias("median"),
     ] + [F.sum(F.array_contains("reasons", r).cast("long")).alias(f"r_{r}") for r in REASONS]
-    row = deduped.agg(*aggs).first().asDict()
-    median = row.pop("median")
-    n = {k: int(v or 0) for k, v in row.items()}
+
+
+def clean_metrics() -> list[Column]:
+    """Aggregates observed on the clean write."""
+    return [
+        F.count(F.lit(1)).alias("clean_rows"),
+        F.sum(F.col("age_imputed").cast("long")).alias("age_imputed"),
+    ]
+
+
+def counts_from_metrics(clean: dict, quarantine: dict, median: int | None) -> dict:
+    """The manifest's counts from the observed metrics of both writes."""
+    n = {k: int(v or 0) for k, v in {**clean, **quarantine}.items()}
     return {
-        "input_rows": n["input_rows"],
+        "input_rows": n["clean_rows"] + n["quarantined_rows"],
         "clean_rows": n["clean_rows"],
         "quarantined_rows": n["quarantined_rows"],
-        "quarantined_by_reason": {r: n[f"r_{r}"] for r in REASONS if n[f"r_{r}"]},
+        "quarantined_by_reason": {r: n[f"r_{r}"] for r in REASONS if n.get(f"r_{r}")},
         "duplicates": {"exact": n["dup_exact"], "conflicting": n["dup_conflicting"]},
         "age_imputed": n["age_imputed"],
-        "age_median": None if median is None else int(median + 0.5),  # rounded half up
+        "age_median": median,
     }
+
+
+def manifest_counts(deduped_rows: DataFrame) -> dict:
+    """Every manifest count and the exact age median, by plain actions (tests, profiling).
+    The job gets the same numbers from observations on its writes."""
+    hist = {r["age"]: r["count"] for r in age_histogram(deduped_rows).collect()}
+    median = median_from_histogram(hist)
+    clean = transform_clean_rows(deduped_rows, median).agg(*clean_metrics()).first().asDict()
+    quarantine = transform_quarantine_rows(deduped_rows).agg(*quarantine_metrics()).first()
+    quarantine = quarantine.asDict()
+    return counts_from_metrics(clean, quarantine, median)

@@ -1,19 +1,24 @@
-"""Job I/O: the Spark session, reading the raw CSV, and committed writes.
+"""Job I/O: the Spark session, reading the raw CSV, and publishing a run's outputs.
 
-Works on any Hadoop filesystem (``file://`` locally, ``s3://`` on Glue) through
-the JVM's FileSystem API. Outputs are written to ``<base>/_tmp/<uuid>/`` first and
-only then moved to ``<base>/run_date=<d>/``; ``_manifest.json`` and, last of all,
-``_SUCCESS`` mark a committed partition. Readers skip ``_``-prefixed paths, so a
-crashed job leaves nothing that looks like output.
+Works on any Hadoop filesystem (``file://`` locally, ``s3://`` on Glue) through the JVM's
+FileSystem API.
+
+**Publication** (a rename on S3 is copy + delete, never atomic, so none is relied on): a run
+writes every output under its own immutable prefix ``<base>/run_date=<d>/run_id=<r>/``, then
+publishes one manifest ``<base>/run_date=<d>/_manifest.json`` naming those prefixes (a single
+object PUT on S3; write-aside + rename(2) on a local disk), and ``_SUCCESS`` last. Readers
+resolve a run date through its manifest (``resolve_published``), never by listing. A run that
+fails before publishing leaves the previous manifest, and so the previous run, untouched.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -27,6 +32,12 @@ SESSION_CONF = {
     "spark.sql.ansi.enabled": "false",
     "spark.sql.session.timeZone": "UTC",
 }
+# The CSV parser's limit on fields per line (its default, 20480, makes a longer line of commas
+# fail the whole job); a line with more fields than the header is quarantined as malformed_row.
+MAX_COLUMNS = 1_000_000
+MANIFEST = "_manifest.json"
+SUCCESS = "_SUCCESS"
+RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
 def get_spark(app_name: str, shuffle_partitions: str | None = None) -> SparkSession:
@@ -35,7 +46,7 @@ def get_spark(app_name: str, shuffle_partitions: str | None = None) -> SparkSess
         spark.conf.set(key, value)
     if shuffle_partitions:
         spark.conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions))
-    # We write our own _SUCCESS after the manifest; Spark's would be renamed in too early.
+    # Publication is ours (manifest, then _SUCCESS); Spark's own marker would come too early.
     spark.sparkContext._jsc.hadoopConfiguration().set(
         "mapreduce.fileoutputcommitter.marksuccessfuljobs", "false"
     )
@@ -59,28 +70,82 @@ def parse_header(line: str | None) -> list[str]:
 
 
 def map_header(names: list[str], path: str) -> dict[str, int]:
-    """Lab header name -> position; raises ``InputError`` naming every missing column."""
-    positions = {name.lower(): i for i, name in reversed(list(enumerate(names)))}
+    """Lab header name -> position; raises ``InputError`` naming every missing column, or any
+    name that appears twice (which copy would be meant is unknowable)."""
+    seen: dict[str, int] = {}
+    for name in names:
+        if name:
+            seen[name.lower()] = seen.get(name.lower(), 0) + 1
+    dups = [n for n in dict.fromkeys(x for x in names if x and seen[x.lower()] > 1)]
+    if dups:
+        raise InputError(f"duplicate column name(s) in header: {', '.join(dups)} in {path}")
+    positions = {name.lower(): i for i, name in enumerate(names)}
     missing = [col for col in INPUT_COLUMNS if col.lower() not in positions]
+    if len(missing) == len(INPUT_COLUMNS):
+        shown = ",".join(names)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        raise InputError(
+            f"no recognisable header in {path}: the first non-blank line ({shown!r}) "
+            f"names none of the required columns {', '.join(INPUT_COLUMNS)}"
+        )
     if missing:
         raise InputError(f"missing required column(s): {', '.join(missing)} in {path}")
     return {col: positions[col.lower()] for col in INPUT_COLUMNS}
 
 
-def read_raw_csv(spark: SparkSession, path: str) -> tuple[DataFrame, bool]:
-    """Read the churn CSV as strings, one row per data line, nothing dropped.
+@dataclass
+class RawInput:
+    """The raw CSV, one row per data line, and the line counts of the same input taken by the
+    plain line reader, independently of the CSV parser (``line_counts``)."""
 
-    Returns ``(df, empty)`` where ``df`` has the 10 lab columns as ``src_<name>``
-    (untrimmed, as in the file), ``_extra`` fields joined for the encoding check,
+    rows: DataFrame
+    lines: DataFrame  # one row per input file: physical and blank lines
+    empty: bool  # no non-blank line at all
+    source_file: str | None = None  # every row's source_file when the input is a single file
+
+    def line_counts(self) -> dict[str, int]:
+        """``physical_lines``, ``blank_lines`` and ``header_lines`` (one per file that holds a
+        non-blank line): one action over the text of the input, no CSV parsing."""
+        per_file = self.lines.collect()
+        physical = sum(r["physical"] for r in per_file)
+        blank = sum(r["blank"] or 0 for r in per_file)
+        headers = sum(1 for r in per_file if r["physical"] > (r["blank"] or 0))
+        return {"physical_lines": physical, "blank_lines": blank, "header_lines": headers}
+
+
+# The CSV reader skips a line whose characters are all <= U+0020 (Java's String.trim set) and
+# takes the first other line of each file as its header; blank lines are counted the same way.
+_BLANK_SET = "".join(chr(i) for i in range(0x21))
+
+
+def _is_blank(value):
+    # the cheap comparison first: only a line starting with a character <= U+0020 can be blank
+    return (value < F.lit("!")) & (F.btrim(value, F.lit(_BLANK_SET)) == F.lit(""))
+
+
+def read_raw_csv(spark: SparkSession, path: str, source_uri: str | None = None) -> RawInput:
+    """Read the churn CSV as strings, one row per data line, nothing dropped silently.
+
+    Blank lines are skipped (and counted by ``RawInput.line_counts``); the header is the first
+    non-blank line. Columns: the 10 lab columns as ``src_<name>`` (untrimmed, as in the file),
     ``raw_record`` (the line when its field count differs from the header's),
-    ``source_file`` and ``_row_id`` (file order). ``empty`` is True for a file with
-    no header at all.
+    ``_bad_encoding`` (a field holds U+FFFD, what invalid UTF-8 decodes to, or NUL),
+    ``source_file`` (null for a single file: ``RawInput.source_file`` names it; under
+    ``source_uri`` when given) and ``_row_id`` (file order).
     """
-    first = spark.read.text(path).first()
-    names = parse_header(first.value if first else None)
-    if not names:
-        return _empty_raw(spark), True
-    positions = map_header(names, path)
+    text = spark.read.text(path)
+    blank = _is_blank(F.col("value"))
+    lines = (
+        text.select(blank.cast("long").alias("_blank"), F.input_file_name().alias("_file"))
+        .groupBy("_file")
+        .agg(F.count(F.lit(1)).alias("physical"), F.sum("_blank").alias("blank"))
+    )
+    first = text.filter(~blank).limit(1).collect()
+    if not first:
+        return RawInput(_empty_raw(spark), lines, True, source_uri or path)
+    names = parse_header(first[0]["value"])
+    positions = map_header(names, source_uri or path)
+    source_col, source = _source_file(spark, path, source_uri)
     df = spark.read.csv(
         path,
         schema=raw_schema(len(names)),
@@ -89,31 +154,46 @@ def read_raw_csv(spark: SparkSession, path: str) -> tuple[DataFrame, bool]:
         columnNameOfCorruptRecord="_corrupt_record",
         encoding="UTF-8",
         multiLine=False,
+        maxColumns=MAX_COLUMNS,
     )
-    lab = [F.col(f"_c{positions[col]}").alias(src(col)) for col in INPUT_COLUMNS]
-    extra_idx = sorted(set(range(len(names))) - set(positions.values()))
-    extra = (
-        F.concat_ws("\u0001", *[F.col(f"_c{i}") for i in extra_idx]) if extra_idx else F.lit(None)
-    )
+    fields = [F.col(f"_c{i}") for i in range(len(names))] + [F.col("_corrupt_record")]
+    bad = F.lit(False)
+    for field in fields:
+        bad = bad | field.contains("\ufffd") | field.contains("\u0000")
     df = df.select(
-        *lab,
-        extra.cast("string").alias("_extra"),
+        *[F.col(f"_c{positions[col]}").alias(src(col)) for col in INPUT_COLUMNS],
         F.col("_corrupt_record").alias("raw_record"),
-        F.input_file_name().alias("source_file"),
+        F.coalesce(bad, F.lit(False)).alias("_bad_encoding"),
+        source_col.alias("source_file"),
         F.monotonically_increasing_id().alias("_row_id"),
     )
-    return df, False
+    return RawInput(df, lines, False, source)
+
+
+def _source_file(spark: SparkSession, path: str, source_uri: str | None) -> tuple:
+    """``(column, constant)`` naming each row's input file: for a single file, a null column and
+    the file's name as a constant (one string, not one per cached row); for a directory, the
+    file of each row. ``source_uri`` (the s3:// object or prefix the local path was staged from)
+    stands in for ``path``."""
+    fs = _FS(spark, path)
+    qualified = fs.fs.makeQualified(fs.path(path))
+    if fs.fs.getFileStatus(qualified).isFile():
+        return F.lit(None).cast("string"), source_uri or qualified.toUri().toString()
+    name = F.input_file_name()
+    if not source_uri:
+        return name, None
+    return F.concat(F.lit(source_uri.rstrip("/") + "/"), F.substring_index(name, "/", -1)), None
 
 
 def _empty_raw(spark: SparkSession) -> DataFrame:
     cols = ", ".join(f"CAST(NULL AS STRING) AS {src(c)}" for c in INPUT_COLUMNS)
     return spark.sql(
-        f"SELECT {cols}, CAST(NULL AS STRING) AS _extra, CAST(NULL AS STRING) AS raw_record, "
+        f"SELECT {cols}, CAST(NULL AS STRING) AS raw_record, false AS _bad_encoding, "
         "CAST(NULL AS STRING) AS source_file, CAST(NULL AS BIGINT) AS _row_id WHERE false"
     )
 
 
-# --------------------------------------------------------------------------- writing
+# --------------------------------------------------------------------------- publishing
 
 
 class _FS:
@@ -127,18 +207,38 @@ class _FS:
     def path(self, uri: str):
         return self._Path(uri)
 
+    @property
+    def local(self) -> bool:
+        return self.fs.getScheme() == "file"
+
     def exists(self, uri: str) -> bool:
         return self.fs.exists(self.path(uri))
 
     def delete(self, uri: str) -> None:
         self.fs.delete(self.path(uri), True)
 
-    def move(self, src: str, dst: str) -> None:
-        self.fs.mkdirs(self.path(dst).getParent())
-        if not self.fs.rename(self.path(src), self.path(dst)):
-            raise OSError(f"could not move {src} to {dst}")
+    def children(self, uri: str) -> list[str]:
+        if not self.exists(uri):
+            return []
+        return [st.getPath().getName() for st in self.fs.listStatus(self.path(uri))]
+
+    def _local_path(self, uri: str) -> str:
+        return self.fs.pathToFile(self.path(uri)).getPath()
 
     def write_text(self, uri: str, text: str) -> None:
+        """Replace ``uri`` with ``text`` so that a reader sees the old or the new object, never
+        a partial one: one PUT on an object store; write-aside + rename(2) on a local disk."""
+        if self.local:
+            target = self._local_path(uri)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            aside = f"{target}.{uuid.uuid4().hex}.tmp"
+            with open(aside, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(aside, target)
+            crc = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.crc")
+            if os.path.exists(crc):  # a stale Hadoop checksum would fail the next read
+                os.remove(crc)
+            return
         out = self.fs.create(self.path(uri), True)
         try:
             out.write(bytearray(text.encode("utf-8")))
@@ -146,6 +246,9 @@ class _FS:
             out.close()
 
     def read_text(self, uri: str) -> str:
+        if self.local:
+            with open(self._local_path(uri), encoding="utf-8") as f:
+                return f.read()
         jio = self._jvm.java.io
         reader = jio.BufferedReader(jio.InputStreamReader(self.fs.open(self.path(uri)), "UTF-8"))
         try:
@@ -154,50 +257,96 @@ class _FS:
             reader.close()
 
 
-def partition_path(base: str, run_date: str) -> str:
+def date_dir(base: str, run_date: str) -> str:
     return f"{base.rstrip('/')}/run_date={run_date}"
 
 
-def is_committed(spark: SparkSession, path: str) -> bool:
-    return _FS(spark, path).exists(f"{path}/_SUCCESS")
+def run_prefix(base: str, run_date: str, run_id: str) -> str:
+    """The immutable prefix one run writes one output under."""
+    return f"{date_dir(base, run_date)}/run_id={run_id}"
 
 
-@contextmanager
-def staged_outputs(
-    spark: SparkSession, finals: dict[str, str], scratch: tuple[str, ...] = ()
-) -> Iterator[dict[str, str]]:
-    """Yield a temporary path per output name (and per ``scratch`` name); the caller writes
-    there and then calls ``commit_outputs``. Every temporary path is removed on exit."""
-    base = next(iter(finals.values())).rsplit("/run_date=", 1)[0]
-    tmps = {
-        name: f"{final.rsplit('/run_date=', 1)[0]}/_tmp/{uuid.uuid4().hex}"
-        for name, final in finals.items()
-    }
-    tmps.update({name: f"{base}/_tmp/{uuid.uuid4().hex}-{name}" for name in scratch})
+def check_run_id(run_id: str) -> str:
+    if not RUN_ID_RE.match(run_id or ""):
+        raise InputError(
+            f"--run_id must be 1-128 letters, digits, '.', '_' or '-' (starting with a letter "
+            f"or digit), got {run_id!r}"
+        )
+    return run_id
+
+
+def new_run_id(job_run_id: str | None = None) -> str:
+    """The caller's run id (Glue's ``--JOB_RUN_ID``) when it is a valid one, else a fresh UUID."""
+    if job_run_id and RUN_ID_RE.match(job_run_id):
+        return job_run_id
+    return uuid.uuid4().hex
+
+
+def read_manifest(spark: SparkSession, base: str, run_date: str) -> dict | None:
+    """The published manifest of ``base`` for ``run_date``, or None when none is published."""
+    fs = _FS(spark, base)
+    uri = f"{date_dir(base, run_date)}/{MANIFEST}"
+    if not fs.exists(uri):
+        return None
+    return json.loads(fs.read_text(uri))
+
+
+def resolve_published(spark: SparkSession, base: str, run_date: str, output: str) -> str:
+    """The prefix holding ``output`` of the run published for ``run_date`` under ``base``."""
+    manifest = read_manifest(spark, base, run_date)
+    if manifest is None or not _FS(spark, base).exists(f"{date_dir(base, run_date)}/{SUCCESS}"):
+        raise InputError(
+            f"no published run (no {MANIFEST} + {SUCCESS}) in {date_dir(base, run_date)}"
+        )
     try:
-        yield tmps
-    finally:
-        for tmp in tmps.values():
-            fs = _FS(spark, tmp)
-            if fs.exists(tmp):
-                fs.delete(tmp)
+        return manifest["outputs"][output]
+    except KeyError:
+        raise InputError(
+            f"manifest in {date_dir(base, run_date)} names no {output!r} output"
+        ) from None
 
 
-def commit_outputs(
-    spark: SparkSession, tmps: dict[str, str], finals: dict[str, str], manifest: dict
-) -> None:
-    """Replace each final partition with its staged copy, then write the manifest
-    into each and ``_SUCCESS`` last. Re-running for the same run_date is idempotent."""
-    text = json.dumps(manifest, indent=2, sort_keys=True, default=str)
-    for name, final in finals.items():
-        fs = _FS(spark, final)
-        if fs.exists(final):
-            fs.delete(final)
-        fs.move(tmps[name], final)
-        fs.write_text(f"{final}/_manifest.json", text)
-        fs.write_text(f"{final}/_SUCCESS", "")
+class RunOutputs:
+    """The prefixes of one run: ``prepare`` them, write there, then ``publish`` the manifest
+    (and ``_SUCCESS``) under ``base``. ``discard`` removes this run's prefixes (after a failure:
+    no manifest names them, so readers never saw them)."""
 
+    def __init__(self, spark: SparkSession, base: str, run_date: str, run_id: str, prefixes: dict):
+        self.spark, self.base, self.run_date, self.run_id = spark, base, run_date, run_id
+        self.prefixes = prefixes
 
-def count_parquet(spark: SparkSession, path: str) -> int:
-    """Rows in a written Parquet dataset (from file footers, no data scan)."""
-    return spark.read.parquet(path).count()
+    def prepare(self) -> None:
+        """Refuse to reuse the published run's id; clear leftovers of a failed attempt."""
+        published = read_manifest(self.spark, self.base, self.run_date)
+        if published and published.get("run_id") == self.run_id:
+            raise InputError(
+                f"run_id {self.run_id!r} is already published in "
+                f"{date_dir(self.base, self.run_date)}; a new run needs a new run id"
+            )
+        self.discard()
+
+    def discard(self) -> None:
+        roots = {
+            p.rsplit("/run_id=", 1)[0] + f"/run_id={self.run_id}" for p in self.prefixes.values()
+        }
+        for root in sorted(roots):
+            fs = _FS(self.spark, root)
+            if fs.exists(root):
+                fs.delete(root)
+
+    def publish(self, manifest: dict) -> None:
+        """The commit point: the manifest (one atomic object), then ``_SUCCESS``; then prune
+        runs older than the previous one (a reader that resolved it just before may still read)."""
+        directory = date_dir(self.base, self.run_date)
+        fs = _FS(self.spark, self.base)
+        previous = read_manifest(self.spark, self.base, self.run_date)
+        text = json.dumps(manifest, indent=2, sort_keys=True, default=str)
+        fs.write_text(f"{directory}/{MANIFEST}", text)
+        fs.write_text(f"{directory}/{SUCCESS}", "")
+        keep = {self.run_id, (previous or {}).get("run_id")}
+        for prefix in self.prefixes.values():
+            parent = prefix.rsplit("/run_id=", 1)[0]
+            pfs = _FS(self.spark, parent)
+            for name in pfs.children(parent):
+                if name.startswith("run_id=") and name[len("run_id=") :] not in keep:
+                    pfs.delete(f"{parent}/{name}")

@@ -1,20 +1,43 @@
-"""The two jobs' bodies: read, transform, write, commit, manifest.
+"""The two jobs' bodies: read, transform, write, publish, manifest.
 
-Entrypoints (``glue_jobs/*.py``) only parse arguments and call these, so the same
-code runs on AWS Glue, under spark-submit, in the local cloud and in tests.
+Entrypoints (``glue_jobs/*.py``) only parse arguments and call these, so the same code runs on
+AWS Glue, under spark-submit, in the local cloud and in tests.
+
+Each run writes under its own prefix ``<base>/run_date=<d>/run_id=<r>/`` and publishes one
+manifest ``<base>/run_date=<d>/_manifest.json`` naming it, then ``_SUCCESS`` (``io``). The clean
+job's manifest names its clean and quarantine prefixes; the features job reads the clean rows of
+the run that manifest names, and its own manifest names that clean run too.
+
+How the clean job spends its Spark actions (the CSV is scanned once):
+1. read + parse + reason codes into an in-memory cache, and the ids held by more than one
+   valid row (one aggregate over the cache as it is built; line counts observed on the way);
+2. the dedupe window over just those rows, and the per-age counts of clean rows (the exact
+   median is computed on the driver from at most 121 counts);
+3. the clean write and 4. the quarantine write, both from the cache, with every manifest count
+   observed on the rows as they are written (no re-reads).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from pyspark import StorageLevel
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
+from pyspark.sql import functions as F
 
 from churn_transforms.args import parse_run_date
 from churn_transforms.clean import (
     CleanParams,
-    manifest_counts,
+    clean_age_histogram,
+    clean_metrics,
+    counts_from_metrics,
+    deduped,
+    find_repeated_ids,
+    id_counts,
+    median_from_histogram,
+    quarantine_metrics,
+    quarantine_output,
     transform_clean_rows,
     transform_dedupe,
     transform_parse,
@@ -23,113 +46,264 @@ from churn_transforms.clean import (
 from churn_transforms.errors import InputError
 from churn_transforms.features import transform_country_features, transform_customer_features
 from churn_transforms.io import (
-    commit_outputs,
-    count_parquet,
-    is_committed,
-    partition_path,
+    RunOutputs,
+    check_run_id,
+    new_run_id,
+    read_manifest,
     read_raw_csv,
-    staged_outputs,
+    resolve_published,
+    run_prefix,
 )
 from churn_transforms.schema import CLEAN_SCHEMA
 
 CLEAN_REQUIRED = ["input", "output", "quarantine", "run_date"]
-CLEAN_OPTIONAL = {"date_formats": ""}
+# --source_uri: the s3:// URI the input was staged from (named in the manifest and in each
+#   quarantined row's source_file instead of the local path read);
+# --run_id: the run's id (its output prefix); default Glue's --JOB_RUN_ID, else a fresh UUID.
+CLEAN_OPTIONAL = {"date_formats": "", "source_uri": "", "run_id": "", "JOB_RUN_ID": ""}
 FEATURES_REQUIRED = ["clean", "features", "run_date"]
+FEATURES_OPTIONAL = {"run_id": "", "JOB_RUN_ID": ""}
 
 
 class ReconciliationError(RuntimeError):
-    """Written row counts do not add up to the input: nothing is committed."""
+    """Written row counts do not add up to the input lines: nothing is published."""
+
+
+def _run_id(args: dict) -> str:
+    if args.get("run_id"):
+        return check_run_id(args["run_id"])
+    return new_run_id(args.get("JOB_RUN_ID"))
+
+
+class _Clock:
+    """Seconds per phase for the manifest's ``timings`` (the profile in RESULTS.md)."""
+
+    def __init__(self):
+        self.started = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self.last, 3)
+        self.laps["total_s"] = round(now - self.started, 3)
+        self.last = now
+
+
+@dataclass
+class CleanHandoff:
+    """The clean rows of a finished clean run, still in this session's memory: the features
+    job uses them instead of re-reading Parquet when both jobs run in one session."""
+
+    output: str
+    run_date: str
+    run_id: str
+    clean_rows: DataFrame
+    cached: list[DataFrame]
+
+    def release(self) -> None:
+        for df in self.cached:
+            df.unpersist()
+        self.cached = []
 
 
 def run_clean(spark: SparkSession, args: dict) -> dict:
-    """Parse the CSV once into a scratch Parquet stage (cheaper than caching wide string rows,
-    and it pins ``_row_id``); dedupe, the manifest and both outputs read the stage."""
-    started = time.perf_counter()
-    run_date = parse_run_date(args["run_date"])
-    params = CleanParams.from_args(run_date, args.get("date_formats"))
-    raw, empty = read_raw_csv(spark, args["input"])
-    finals = {
-        "clean": partition_path(args["output"], run_date.isoformat()),
-        "quarantine": partition_path(args["quarantine"], run_date.isoformat()),
-    }
-    with staged_outputs(spark, finals, scratch=("stage",)) as tmps:
-        transform_parse(raw, params).write.parquet(tmps["stage"])
-        deduped = transform_dedupe(spark.read.parquet(tmps["stage"]))
-        counts = manifest_counts(deduped)
-        analysed = time.perf_counter()
-        transform_clean_rows(deduped, counts["age_median"]).write.parquet(tmps["clean"])
-        transform_quarantine_rows(deduped).write.parquet(tmps["quarantine"])
-        written = {name: count_parquet(spark, tmps[name]) for name in finals}
-        _reconcile(counts, written)
-        manifest = {
-            "job": "clean_customers",
-            "run_date": run_date.isoformat(),
-            "input": args["input"],
-            **counts,
-            "reconciled": True,
-            "warnings": ["input is empty (no header): 0 rows"] if empty else [],
-            "args": dict(args),
-            "outputs": finals,
-            "timings": {
-                "analyse_s": round(analysed - started, 3),
-                "write_s": round(time.perf_counter() - analysed, 3),
-                "total_s": round(time.perf_counter() - started, 3),
-            },
-        }
-        commit_outputs(spark, {k: tmps[k] for k in finals}, finals, manifest)
+    manifest, handoff = clean_job(spark, args)
+    handoff.release()
     return manifest
 
 
-def _reconcile(counts: dict, written: dict) -> None:
-    if (
-        written["clean"] != counts["clean_rows"]
-        or written["quarantine"] != counts["quarantined_rows"]
-        or counts["input_rows"] != written["clean"] + written["quarantine"]
-    ):
+def clean_job(spark: SparkSession, args: dict) -> tuple[dict, CleanHandoff]:
+    """The clean job; returns its manifest and the clean rows still cached (call ``release``)."""
+    clock = _Clock()
+    run_date = parse_run_date(args["run_date"])
+    day = run_date.isoformat()
+    params = CleanParams.from_args(run_date, args.get("date_formats"))
+    run_id = _run_id(args)
+    source = args.get("source_uri") or args["input"]
+    raw = read_raw_csv(spark, args["input"], args.get("source_uri") or None)
+    prefixes = {
+        "clean": run_prefix(args["output"], day, run_id),
+        "quarantine": run_prefix(args["quarantine"], day, run_id),
+    }
+    outputs = RunOutputs(spark, args["output"], day, run_id, prefixes)
+    outputs.prepare()
+    clock.lap("header_s")
+    parsed = _persist_uncompressed(spark, transform_parse(raw.rows, params))
+    cached = [parsed]
+    try:
+        lines = raw.line_counts()  # the input's lines, counted without the CSV parser
+        clock.lap("line_count_s")
+        counts_by_id = id_counts(parsed).persist(StorageLevel.MEMORY_AND_DISK)
+        cached.append(counts_by_id)
+        counts_by_id.count()  # action 1: the one scan of the CSV fills the cache
+        clock.lap("parse_cache_id_counts_s")
+        repeated = find_repeated_ids(counts_by_id)
+        rest, ranked = transform_dedupe(parsed, repeated)
+        ranked = ranked.persist(StorageLevel.MEMORY_AND_DISK)
+        cached.append(ranked)
+        rows = deduped((rest, ranked))
+        median = median_from_histogram(clean_age_histogram(counts_by_id, ranked))  # action 2, 3
+        clock.lap("dedupe_median_s")
+
+        clean_obs, quarantine_obs = Observation("clean"), Observation("quarantine")
+        clean_rows = transform_clean_rows(rows, median)
+        clean_rows.observe(clean_obs, *clean_metrics()).write.parquet(prefixes["clean"])
+        clock.lap("write_clean_s")
+        quarantine = transform_quarantine_rows(rows, raw.source_file).observe(
+            quarantine_obs, *quarantine_metrics()
+        )
+        quarantine_output(quarantine).write.parquet(prefixes["quarantine"])
+        clock.lap("write_quarantine_s")
+        counts = counts_from_metrics(clean_obs.get, quarantine_obs.get, median)
+        _reconcile(counts, lines)
+        manifest = {
+            "job": "clean_customers",
+            "run_date": day,
+            "run_id": run_id,
+            "input": source,
+            **lines,
+            **counts,
+            "reconciled": True,
+            "warnings": _warnings(raw.empty, lines),
+            "args": dict(args),
+            "outputs": prefixes,
+            "timings": clock.laps,
+        }
+        outputs.publish(manifest)
+        clock.lap("publish_s")
+    except BaseException:
+        for df in cached:
+            df.unpersist()
+        _discard(outputs)
+        raise
+    handoff = CleanHandoff(args["output"], day, run_id, clean_rows, cached)
+    return manifest, handoff
+
+
+def _persist_uncompressed(spark: SparkSession, df: DataFrame) -> DataFrame:
+    """Cache ``df`` without columnar compression: it is read a few times within seconds, and
+    compressing wide string rows costs more CPU than the memory it saves here."""
+    key = "spark.sql.inMemoryColumnarStorage.compressed"
+    before = spark.conf.get(key, "true")
+    spark.conf.set(key, "false")
+    try:
+        return df.persist(StorageLevel.MEMORY_AND_DISK)
+    finally:
+        spark.conf.set(key, before)
+
+
+def _discard(outputs: RunOutputs) -> None:
+    try:
+        outputs.discard()
+    except Exception:  # noqa: BLE001 - the run's own failure is the error to report
+        pass
+
+
+def _warnings(empty: bool, lines: dict) -> list[str]:
+    warnings = []
+    if empty:
+        warnings.append(
+            f"input has no header: {lines['physical_lines']} line(s), all blank; 0 rows"
+        )
+    elif lines["blank_lines"]:
+        warnings.append(f"{lines['blank_lines']} blank line(s) skipped")
+    if lines["header_lines"] > 1:
+        warnings.append(f"{lines['header_lines'] - 1} repeated header line(s) skipped")
+    return warnings
+
+
+def _reconcile(counts: dict, lines: dict) -> None:
+    """Data lines counted by the line reader (not the CSV parser) must equal the rows written:
+    clean + quarantined (duplicates included)."""
+    data_lines = lines["physical_lines"] - lines["blank_lines"] - lines["header_lines"]
+    dups = counts["duplicates"]["exact"] + counts["duplicates"]["conflicting"]
+    if data_lines != counts["clean_rows"] + counts["quarantined_rows"] or dups != counts[
+        "quarantined_by_reason"
+    ].get("duplicate", 0):
         raise ReconciliationError(
-            f"reconciliation failed: input_rows={counts['input_rows']} but wrote "
-            f"clean={written['clean']} quarantine={written['quarantine']}"
+            f"reconciliation failed: {data_lines} data lines "
+            f"({lines['physical_lines']} physical, {lines['blank_lines']} blank, "
+            f"{lines['header_lines']} header) but wrote clean={counts['clean_rows']} "
+            f"quarantine={counts['quarantined_rows']} (duplicates {dups})"
         )
 
 
-def run_features(spark: SparkSession, args: dict) -> dict:
-    started = time.perf_counter()
+def run_features(spark: SparkSession, args: dict, handoff: CleanHandoff | None = None) -> dict:
+    """Features of the clean run published for ``--run_date`` (through its manifest). With a
+    ``handoff`` of that same run (both jobs in one session), its cached rows are used."""
+    clock = _Clock()
     run_date = parse_run_date(args["run_date"])
-    source = partition_path(args["clean"], run_date.isoformat())
-    if not is_committed(spark, source):
-        raise InputError(f"clean output not committed (no _SUCCESS) in {source}")
-    clean = spark.read.schema(CLEAN_SCHEMA).parquet(source)
+    day = run_date.isoformat()
+    run_id = _run_id(args)
+    clean_manifest = read_manifest(spark, args["clean"], day)
+    source = resolve_published(spark, args["clean"], day, "clean")
+    if (
+        handoff is not None
+        and handoff.run_id == clean_manifest.get("run_id")
+        and handoff.output.rstrip("/") == args["clean"].rstrip("/")
+        and handoff.run_date == day
+    ):
+        clean = handoff.clean_rows
+    else:
+        clean = spark.read.schema(CLEAN_SCHEMA).parquet(source)
+    base = args["features"]
+    prefixes = {
+        "by_country": f"{run_prefix(base, day, run_id)}/by_country",
+        "by_customer": f"{run_prefix(base, day, run_id)}/by_customer",
+    }
+    outputs = RunOutputs(spark, base, day, run_id, prefixes)
+    outputs.prepare()
     by_country = transform_country_features(clean).persist(StorageLevel.MEMORY_AND_DISK)
     try:
+        country_obs, customer_obs = Observation("by_country"), Observation("by_customer")
+        by_country.observe(country_obs, F.count(F.lit(1)).alias("n")).write.parquet(
+            prefixes["by_country"]
+        )
+        clock.lap("by_country_s")
         by_customer = transform_customer_features(clean, by_country, run_date)
-        base = args["features"].rstrip("/")
-        finals = {
-            "by_country": partition_path(f"{base}/by_country", run_date.isoformat()),
-            "by_customer": partition_path(f"{base}/by_customer", run_date.isoformat()),
+        by_customer.observe(customer_obs, F.count(F.lit(1)).alias("n")).write.parquet(
+            prefixes["by_customer"]
+        )
+        clock.lap("by_customer_s")
+        written = {"by_country": country_obs.get["n"], "by_customer": customer_obs.get["n"]}
+        clean_rows = clean_manifest["clean_rows"]
+        if written["by_customer"] != clean_rows:
+            raise ReconciliationError(
+                f"reconciliation failed: {clean_rows} clean rows but "
+                f"{written['by_customer']} customer feature rows"
+            )
+        manifest = {
+            "job": "build_features",
+            "run_date": day,
+            "run_id": run_id,
+            "input": source,
+            "clean_run_id": clean_manifest["run_id"],
+            "clean_rows": clean_rows,
+            "countries": written["by_country"],
+            "customer_rows": written["by_customer"],
+            "reconciled": True,
+            "args": dict(args),
+            "outputs": prefixes,
+            "timings": clock.laps,
         }
-        with staged_outputs(spark, finals) as tmps:
-            by_country.write.parquet(tmps["by_country"])
-            by_customer.write.parquet(tmps["by_customer"])
-            written = {name: count_parquet(spark, path) for name, path in tmps.items()}
-            clean_rows = count_parquet(spark, source)
-            if written["by_customer"] != clean_rows:
-                raise ReconciliationError(
-                    f"reconciliation failed: {clean_rows} clean rows but "
-                    f"{written['by_customer']} customer feature rows"
-                )
-            manifest = {
-                "job": "build_features",
-                "run_date": run_date.isoformat(),
-                "input": source,
-                "clean_rows": clean_rows,
-                "countries": written["by_country"],
-                "customer_rows": written["by_customer"],
-                "reconciled": True,
-                "args": dict(args),
-                "outputs": finals,
-                "timings": {"total_s": round(time.perf_counter() - started, 3)},
-            }
-            commit_outputs(spark, tmps, finals, manifest)
+        outputs.publish(manifest)
+    except BaseException:
+        _discard(outputs)
+        raise
     finally:
         by_country.unpersist()
     return manifest
+
+
+def run_clean_and_features(
+    spark: SparkSession, clean_args: dict, features_args: dict
+) -> tuple[dict, dict]:
+    """Both jobs in one session: features from the clean rows still in memory."""
+    clean_manifest, handoff = clean_job(spark, clean_args)
+    try:
+        return clean_manifest, run_features(spark, features_args, handoff)
+    finally:
+        handoff.release()
+
+
+__all__ = ["InputError", "run_clean", "run_features", "run_clean_and_features"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from churn_transforms.io import resolve_published
 from churn_transforms.jobs import run_clean, run_features
 
 HEADER = b"CustomerID,Name,Age,Gender,Country,SignupDate,LastPurchaseDate,TotalPurchases,TotalSpent,Churned\n"
@@ -37,3 +38,14 @@ def features(spark, tmp_path: Path, run_date: str = "2023-08-01") -> dict:
 
 def read(spark, path: Path) -> list[dict]:
     return [r.asDict() for r in spark.read.parquet(str(path)).collect()]
+
+
+def published(spark, tmp_path: Path, output: str, run_date: str = "2023-08-01") -> str:
+    """The prefix of ``output`` (clean, quarantine, by_country, by_customer) of the published
+    run, resolved through its manifest as every reader does."""
+    base = "features" if output.startswith("by_") else "clean"
+    return resolve_published(spark, str(tmp_path / "out" / base), run_date, output)
+
+
+def read_output(spark, tmp_path: Path, output: str, run_date: str = "2023-08-01") -> list[dict]:
+    return read(spark, published(spark, tmp_path, output, run_date))

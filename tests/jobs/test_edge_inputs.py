@@ -5,7 +5,7 @@ import json
 import pytest
 
 from churn_transforms.errors import InputError
-from tests.jobs.helpers import HEADER, clean, read, write_csv
+from tests.jobs.helpers import HEADER, clean, read_output, write_csv
 
 pytestmark = pytest.mark.spark
 RUN = "2023-08-01"
@@ -36,7 +36,7 @@ def test_empty_and_header_only_give_zero_row_manifest(spark, tmp_path, body, war
     part = tmp_path / "out" / "clean" / f"run_date={RUN}"
     assert (part / "_SUCCESS").exists()
     assert json.loads((part / "_manifest.json").read_text())["input_rows"] == 0
-    assert read(spark, part) == []
+    assert read_output(spark, tmp_path, "clean", RUN) == []
 
 
 def test_rerun_same_run_date_is_idempotent(spark, tmp_path):
@@ -46,8 +46,9 @@ def test_rerun_same_run_date_is_idempotent(spark, tmp_path):
     )
     first = clean(spark, tmp_path, path, RUN)
     second = clean(spark, tmp_path, path, RUN)
-    part = tmp_path / "out" / "clean" / f"run_date={RUN}"
-    assert first["clean_rows"] == second["clean_rows"] == len(read(spark, part)) == 2
+    assert first["clean_rows"] == second["clean_rows"] == 2
+    assert len(read_output(spark, tmp_path, "clean", RUN)) == 2
+    assert first["run_id"] != second["run_id"]
 
 
 def test_run_date_drives_future_check(spark, tmp_path):
@@ -62,7 +63,7 @@ def test_extra_date_formats_argument(spark, tmp_path):
     assert clean(spark, tmp_path, path, RUN)["clean_rows"] == 0
     m = clean(spark, tmp_path, path, RUN, date_formats="dd.MM.yyyy")
     assert m["clean_rows"] == 1
-    (row,) = read(spark, tmp_path / "out" / "clean" / f"run_date={RUN}")
+    (row,) = read_output(spark, tmp_path, "clean", RUN)
     assert (
         str(row["signup_date"]) == "2021-02-01" and str(row["last_purchase_date"]) == "2023-03-15"
     )

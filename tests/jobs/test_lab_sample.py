@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from mlpipe import ROOT
-from tests.jobs.helpers import clean, features, read
+from tests.jobs.helpers import clean, features, published, read_output
 
 pytestmark = pytest.mark.spark
 SAMPLE = ROOT / "data" / "customer_churn_data.csv"
@@ -157,9 +157,7 @@ def lab_run(spark, tmp_path_factory):
 
 def test_clean_rows_match_hand_written(spark, lab_run):
     tmp, manifest, _ = lab_run
-    rows = sorted(
-        read(spark, tmp / "out" / "clean" / f"run_date={RUN}"), key=lambda r: r["customer_id"]
-    )
+    rows = sorted(read_output(spark, tmp, "clean", RUN), key=lambda r: r["customer_id"])
     assert [tuple(r[c] for c in COLS) for r in rows] == EXPECTED_CLEAN
 
 
@@ -174,21 +172,32 @@ def test_manifest_counts_and_reconciliation(lab_run):
 
 def test_duplicate_goes_to_quarantine_with_original_fields(spark, lab_run):
     tmp, _, _ = lab_run
-    (q,) = read(spark, tmp / "out" / "quarantine" / f"run_date={RUN}")
+    (q,) = read_output(spark, tmp, "quarantine", RUN)
     assert q["CustomerID"] == "105" and q["Age"] is None and q["TotalSpent"] == "502.00"
     assert q["reasons"] == ["duplicate"]
 
 
-def test_committed_partition_has_manifest_and_success(lab_run):
-    tmp, _, _ = lab_run
-    part = tmp / "out" / "clean" / f"run_date={RUN}"
-    assert (part / "_SUCCESS").exists() and (part / "_manifest.json").exists()
-    assert not any((tmp / "out" / "clean" / "_tmp").glob("*"))
+def test_published_manifest_names_the_run_prefixes(spark, lab_run):
+    tmp, manifest, fmanifest = lab_run
+    day = tmp / "out" / "clean" / f"run_date={RUN}"
+    assert (day / "_SUCCESS").exists() and (day / "_manifest.json").exists()
+    run = manifest["run_id"]
+    assert manifest["outputs"] == {
+        "clean": f"{tmp}/out/clean/run_date={RUN}/run_id={run}",
+        "quarantine": f"{tmp}/out/quarantine/run_date={RUN}/run_id={run}",
+    }
+    assert published(spark, tmp, "clean", RUN) == manifest["outputs"]["clean"]
+    assert fmanifest["clean_run_id"] == run
+    assert sorted(p.name for p in day.iterdir() if not p.name.startswith(".")) == [
+        "_SUCCESS",
+        "_manifest.json",
+        f"run_id={run}",
+    ]
 
 
 def test_country_features_one_customer_each(spark, lab_run):
     tmp, _, fm = lab_run
-    rows = read(spark, tmp / "out" / "features" / "by_country" / f"run_date={RUN}")
+    rows = read_output(spark, tmp, "by_country", RUN)
     by_country = {r["country"]: r for r in rows}
     assert fm["countries"] == 10 and fm["customer_rows"] == 10
     for cid, _n, age, _i, _g, country, _s, _l, purchases, spent, churned in EXPECTED_CLEAN:
@@ -201,10 +210,7 @@ def test_country_features_one_customer_each(spark, lab_run):
 
 def test_customer_features_hand_computed(spark, lab_run):
     tmp, _, _ = lab_run
-    rows = {
-        r["customer_id"]: r
-        for r in read(spark, tmp / "out" / "features" / "by_customer" / f"run_date={RUN}")
-    }
+    rows = {r["customer_id"]: r for r in read_output(spark, tmp, "by_customer", RUN)}
     john = rows[101]
     assert john["tenure_days"] == (date(2023, 8, 1) - date(2021, 6, 1)).days == 791
     assert john["recency_days"] == (date(2023, 8, 1) - date(2023, 7, 15)).days == 17

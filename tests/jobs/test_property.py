@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from churn_transforms.clean import (
     CleanParams,
+    deduped,
     manifest_counts,
     transform_clean_rows,
     transform_dedupe,
@@ -26,22 +27,24 @@ RUN = dt.date(2023, 8, 1)
 )
 @given(
     seed=st.integers(0, 2**31),
-    rows=st.integers(1, 300),
+    n_rows=st.integers(1, 300),
     scale=st.floats(0.0, 20.0),
     bom=st.booleans(),
     crlf=st.booleans(),
 )
-def test_reconciliation_and_clean_rules(spark, tmp_path_factory, seed, rows, scale, bom, crlf):
+def test_reconciliation_and_clean_rules(spark, tmp_path_factory, seed, n_rows, scale, bom, crlf):
     path = tmp_path_factory.mktemp("prop") / "dirty.csv"
     rates = {k: min(1.0, v * scale) for k, v in DEFAULT_RATES.items()}
-    generate_churn_csv(path, rows, seed=seed, rates=rates, run_date=RUN, bom=bom, crlf=crlf)
-    raw, _ = read_raw_csv(spark, str(path))
-    deduped = transform_dedupe(transform_parse(raw, CleanParams(run_date=RUN))).cache()
-    counts = manifest_counts(deduped)
-    clean_rows = [r.asDict() for r in transform_clean_rows(deduped, counts["age_median"]).collect()]
-    deduped.unpersist()
+    generate_churn_csv(path, n_rows, seed=seed, rates=rates, run_date=RUN, bom=bom, crlf=crlf)
+    raw = read_raw_csv(spark, str(path))
+    rows = deduped(transform_dedupe(transform_parse(raw.rows, CleanParams(run_date=RUN)))).cache()
+    counts = manifest_counts(rows)
+    clean_rows = [r.asDict() for r in transform_clean_rows(rows, counts["age_median"]).collect()]
+    rows.unpersist()
+    lines = raw.line_counts()
 
-    assert counts["input_rows"] == rows  # one row per data line, none dropped by the reader
+    assert counts["input_rows"] == n_rows  # one row per data line, none dropped by the reader
+    assert lines == {"physical_lines": n_rows + 1, "blank_lines": 0, "header_lines": 1}
     assert (
         counts["input_rows"]
         == counts["clean_rows"] + counts["quarantined_rows"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.jobs.helpers import clean, features, read, write_csv
+from tests.jobs.helpers import clean, features, read_output, write_csv
 
 pytestmark = pytest.mark.spark
 RUN = "2023-08-01"
@@ -50,7 +50,7 @@ def hostile(spark, tmp_path_factory):
 
 def test_each_row_gets_its_exact_reasons(spark, hostile):
     tmp, _ = hostile
-    quarantined = read(spark, tmp / "out" / "quarantine" / f"run_date={RUN}")
+    quarantined = read_output(spark, tmp, "quarantine", RUN)
     got = sorted((q["Name"], q["reasons"]) for q in quarantined)
     expected = [(name.replace("Enc", "Enc\ufffd"), reasons) for name, _, reasons in ROWS if reasons]
     assert got == sorted(expected)
@@ -60,7 +60,7 @@ def test_each_row_gets_its_exact_reasons(spark, hostile):
 
 def test_clean_rows_are_normalised(spark, hostile):
     tmp, manifest = hostile
-    rows = {r["customer_id"]: r for r in read(spark, tmp / "out" / "clean" / f"run_date={RUN}")}
+    rows = {r["customer_id"]: r for r in read_output(spark, tmp, "clean", RUN)}
     assert sorted(rows) == [201, 205, 206, 217, 218]
     john = rows[201]
     assert (john["name"], john["gender"], john["country"], john["churned"]) == (
@@ -103,10 +103,7 @@ def test_manifest_reconciles_and_counts_reasons(hostile):
 def test_features_safe_on_zero_purchases(spark, hostile):
     tmp, _ = hostile
     features(spark, tmp, RUN)
-    rows = {
-        r["customer_id"]: r
-        for r in read(spark, tmp / "out" / "features" / "by_customer" / f"run_date={RUN}")
-    }
+    rows = {r["customer_id"]: r for r in read_output(spark, tmp, "by_customer", RUN)}
     assert rows[217]["avg_order_value"] == 0.0
     assert rows[217]["spent_vs_country_avg"] is None  # the UK average spend is 0
     assert rows[217]["last_purchase_missing"] is True
