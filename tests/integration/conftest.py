@@ -1,11 +1,19 @@
-"""The local cloud for integration tests: one server per session on a free port, real HTTP.
+"""Integration tests: one endpoint, one Terraform-made stack per session, real HTTP.
 
-Set MLPIPE_TARGET=localstack (and MLPIPE_ENDPOINT) to run the same tests against LocalStack
-instead; by default they run against the embedded local cloud started here.
+By default a local cloud server starts on a free port in a temporary state dir, and
+``INVOKE_MLPIPE_LOCAL_STATE_DIR`` points every client (and Terraform) at it: the same
+config loader a user's tasks use. With ``INVOKE_MLPIPE_TARGET=localstack`` the same tests
+run against LocalStack at ``INVOKE_MLPIPE_LOCALSTACK_ENDPOINT`` (default
+http://localhost:4566) and no local cloud starts.
+
+The ``stack`` fixture applies the project's Terraform (the HCL users apply to AWS) once per
+session for an env of its own; tests use their own run dates so they never share a run.
+Tests marked ``lifecycle`` run last: they destroy the stack.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import uuid
@@ -14,11 +22,10 @@ import pytest
 
 from mlpipe import ROOT
 from mlpipe.config import load_settings
-from mlpipe.deploy.local import LocalDeployer
-from mlpipe.local_cloud.control import LocalCloud
 
 # Glue Timeouts are in minutes; the test server counts a "minute" as this many seconds.
 MINUTE_SECONDS = "3"
+REQUIRE_TERRAFORM = "MLPIPE_REQUIRE_TERRAFORM"  # CI: a missing Terraform fails, never skips
 
 
 def free_port() -> int:
@@ -27,45 +34,98 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def resolve_endpoint() -> tuple[str, str | None]:
+    """(target, endpoint) from the mlpipe config (invoke.yaml + INVOKE_MLPIPE_*)."""
+    settings = load_settings()
+    return settings.target, settings.endpoint
+
+
+def terraform_missing() -> str | None:
+    """Why Terraform can't run here (no binary >= 1.6, no provider mirror), else None."""
+    from mlpipe.deploy.terraform import (
+        TerraformUnavailable,
+        find_plugin_dir,
+        provider_installed,
+        terraform_bin,
+    )
+
+    try:
+        terraform_bin()
+        if find_plugin_dir(os.environ.get("INVOKE_MLPIPE_TF_PLUGIN_DIR", "")) is None and not (
+            provider_installed()
+        ):
+            return "no hashicorp/aws provider mirror found (set INVOKE_MLPIPE_TF_PLUGIN_DIR) and none installed"
+    except TerraformUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def skip_or_fail(reason: str) -> None:
+    if os.environ.get(REQUIRE_TERRAFORM):
+        pytest.fail(f"{reason} ({REQUIRE_TERRAFORM} is set: Terraform must run here)")
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items):
+    """Lifecycle tests destroy the session stack: run them after everything else."""
+    items.sort(key=lambda item: item.get_closest_marker("lifecycle") is not None)
+
+
 @pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory):
-    target = os.environ.get("MLPIPE_TARGET", "local")
+    target, endpoint = resolve_endpoint()
     if target != "local":
-        if not os.environ.get("MLPIPE_ENDPOINT"):
-            pytest.skip(f"MLPIPE_TARGET={target} needs MLPIPE_ENDPOINT")
+        from mlpipe.local_cloud.control import endpoint_reachable
+
+        if not endpoint_reachable(endpoint):
+            pytest.skip(f"target {target}: nothing answers at {endpoint} (start LocalStack first)")
         yield None
         return
+    from mlpipe.local_cloud.control import LocalCloud
+
+    state_dir = tmp_path_factory.mktemp("local-cloud")
     cloud = LocalCloud(
-        tmp_path_factory.mktemp("local-cloud"),
-        port=free_port(),
-        env={"MLPIPE_GLUE_MINUTE_SECONDS": MINUTE_SECONDS},
+        state_dir, port=free_port(), env={"MLPIPE_GLUE_MINUTE_SECONDS": MINUTE_SECONDS}
     )
     cloud.start()
     mp = pytest.MonkeyPatch()
-    mp.setenv("MLPIPE_ENDPOINT", cloud.endpoint)
+    mp.setenv("INVOKE_MLPIPE_LOCAL_STATE_DIR", str(state_dir))
     yield cloud
     mp.undo()
     cloud.stop()
 
 
-def unique_settings(**overrides):
-    """Settings with names of their own, so tests never share resources."""
-    uid = uuid.uuid4().hex[:6]
-    names = {
-        "churn_state_machine": f"churn-{uid}",
-        "clean_job": f"clean-{uid}",
-        "features_job": f"features-{uid}",
-    }
-    return load_settings(
-        target=os.environ.get("MLPIPE_TARGET", "local"), env=f"it-{uid}", names=names, **overrides
+@pytest.fixture(scope="session")
+def stack(local_cloud, tmp_path_factory):
+    """The full stack applied by Terraform for env ``it<uid>``; yields the Stack."""
+    reason = terraform_missing()
+    if reason:
+        skip_or_fail(reason)
+    from mlpipe.config import load_defaults
+    from mlpipe.deploy.terraform import Stack
+
+    base = tmp_path_factory.mktemp("stack")
+    settings = load_settings(env=f"it{uuid.uuid4().hex[:6]}")
+    deployed = Stack(
+        settings=settings,
+        build_dir=base / "build",
+        state_dir=base / "tf",
+        plugin_dir=load_defaults().get("tf_plugin_dir", "") or "",
     )
+    deployed.apply(echo=None)
+    yield deployed
+    if deployed.resources():
+        deployed.destroy(echo=None)
+
+
+_dates = itertools.count(1)
 
 
 @pytest.fixture
-def deployed(local_cloud, tmp_path):
-    settings = unique_settings()
-    changes = LocalDeployer(settings, tmp_path / "build").deploy(pipelines=("churn",))
-    return settings, changes
+def run_date() -> str:
+    """A run date of this test's own (one run per pipeline and date at a time)."""
+    n = next(_dates)
+    return f"2024-{1 + n // 28:02d}-{1 + n % 28:02d}"
 
 
 @pytest.fixture(scope="session")

@@ -195,3 +195,146 @@ def test_stop_transform_job_of_an_unknown_job_is_a_validation_error():
         with pytest.raises(ClientError) as err:
             sm.stop_transform_job(TransformJobName="nosuch")
         assert err.value.response["Error"]["Code"] == "ValidationException"
+
+
+# ----------------------------------------------------------------- gaps the Terraform provider hits
+
+
+def test_gap_sfn_validate_definition_and_list_versions_missing():
+    patches.apply_all()
+    assert patches.ORIGINALS["sfn_validate_definition"] is None
+    assert patches.ORIGINALS["sfn_list_versions"] is None
+
+
+def test_validation_result_is_statelints_verdict():
+    from mlpipe.local_cloud.patches.sfn import validation_result
+
+    ok = '{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}'
+    assert validation_result(ok) == {"result": "OK", "diagnostics": [], "truncated": False}
+    bad = validation_result('{"StartAt": "X", "States": {}}')
+    assert bad["result"] == "FAIL"
+    assert [d["code"] for d in bad["diagnostics"]] == ["SCHEMA_VALIDATION_FAILED"]
+    assert "StartAt value X not found" in bad["diagnostics"][0]["message"]
+    assert validation_result("{")["diagnostics"][0]["code"] == "INVALID_JSON_DESCRIPTION"
+
+
+def test_gap_aws_managed_policies_off_by_default_and_patch_loads_them():
+    import moto.core.config as moto_config
+
+    patches.apply_all()
+    assert patches.ORIGINALS["iam_aws_managed_policies"] is False  # moto's default
+    assert '"iam": {"load_aws_managed_policies": False}' in inspect.getsource(moto_config)
+    from moto.iam.models import iam_backends
+
+    backend = iam_backends["210987654321"]["global"]
+    assert (
+        "arn:aws:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2" in backend.managed_policies
+    )
+
+
+def test_gap_moto_condition_operators_are_string_equals_only():
+    from moto.iam.policy_conditions import CONDITION_OPERATIONS
+
+    assert set(CONDITION_OPERATIONS) == {"StringEquals"}
+
+
+TLS_ONLY = {
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
+}
+
+
+def test_tls_only_policy_denies_plain_http_and_allows_tls():
+    import json
+
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    patches.apply_all()
+    policy = IAMPolicy(json.dumps(TLS_ONLY))
+    denied = policy.is_action_permitted(
+        "s3:GetObject", "arn:aws:s3:::b/k", None, {"aws:SecureTransport": "false"}
+    )
+    allowed = policy.is_action_permitted(
+        "s3:GetObject", "arn:aws:s3:::b/k", None, {"aws:SecureTransport": "true"}
+    )
+    other = policy.is_action_permitted(
+        "s3:GetObject", "arn:aws:s3:::other/k", None, {"aws:SecureTransport": "false"}
+    )
+    assert (denied, allowed, other) == (
+        PermissionResult.DENIED,
+        PermissionResult.NEUTRAL,
+        PermissionResult.NEUTRAL,
+    )
+
+
+@pytest.mark.parametrize(
+    "condition, context, holds",
+    [
+        ({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": "false"}, True),
+        ({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": "true"}, False),
+        ({"Bool": {"aws:SecureTransport": "false"}}, {}, False),
+        ({"BoolIfExists": {"aws:SecureTransport": "false"}}, {}, True),
+        (
+            {"ArnLike": {"aws:SourceArn": "arn:aws:events:*:1:rule/x-*"}},
+            {"aws:SourceArn": "arn:aws:events:us-east-1:1:rule/x-y"},
+            True,
+        ),
+        ({"StringNotEquals": {"k": ["a", "b"]}}, {"k": "a"}, False),
+        ({"StringNotEquals": {"k": ["a", "b"]}}, {"k": "c"}, True),
+        ({"StringEquals": {"k": "a"}, "StringLike": {"j": "x*"}}, {"k": "a", "j": "y"}, False),
+        ({"Null": {"k": "true"}}, {}, True),
+        ({"NumericLessThan": {"n": "5"}}, {"n": "4"}, True),
+    ],
+)
+def test_condition_operators(condition, context, holds):
+    from mlpipe.local_cloud.patches.s3 import condition_holds
+
+    assert condition_holds(condition, context) is holds
+
+
+def test_gap_delete_markers_cannot_be_disposed():
+    patches.apply_all()
+    assert patches.ORIGINALS["s3_delete_marker_dispose"] is None
+
+
+def test_gap_glue_has_no_update_job_and_defaults_execution_class():
+    from moto.glue.models import FakeJob
+
+    patches.apply_all()
+    assert patches.ORIGINALS["glue_update_job"] is None
+    original_init, _ = patches.ORIGINALS["glue_execution_class"]
+    assert 'execution_class or "STANDARD"' in inspect.getsource(original_init)
+    assert FakeJob.__init__ is not original_init
+
+
+def test_update_job_replaces_the_definition():
+    from types import SimpleNamespace
+
+    from mlpipe.local_cloud.patches.glue import JOB_UPDATE_FIELDS, apply_job_update
+
+    job = SimpleNamespace(**{attr: "old" for attr in JOB_UPDATE_FIELDS.values()})
+    apply_job_update(job, {"Role": "r2", "Timeout": 5, "Command": {"Name": "glueetl"}})
+    assert (job.role, job.timeout, job.command) == ("r2", 5, {"Name": "glueetl"})
+    assert job.description is None and job.default_arguments == {}  # omitted fields reset
+
+
+def test_gap_sagemaker_model_reports_an_empty_vpc_config():
+    from moto.sagemaker.models import Model
+
+    patches.apply_all()
+    original = patches.ORIGINALS["sagemaker_model_vpc_config"]
+    model = Model("123456789012", "us-east-1", "m", "arn:aws:iam::1:role/r", {"Image": "i"}, {})
+    assert original.fget(model)["VpcConfig"] == {}
+    assert "VpcConfig" not in model.response_object
+
+
+def test_gap_budgets_has_no_subscriber_or_tag_api():
+    patches.apply_all()
+    assert patches.ORIGINALS["budgets_subscribers_tags"][0] is None

@@ -18,7 +18,7 @@ DEFINITION = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "
 
 @pytest.fixture
 def world(monkeypatch):
-    monkeypatch.delenv("MLPIPE_ENDPOINT", raising=False)
+    monkeypatch.delenv("INVOKE_MLPIPE_ENDPOINT", raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
     with mock_aws():

@@ -68,7 +68,7 @@ def test_run_against_a_dead_server_is_one_line(monkeypatch, tmp_path):
         return real_launch(settings, *args, **kwargs)
 
     monkeypatch.setattr(pipelines, "launch", launch)
-    monkeypatch.setenv("MLPIPE_ENDPOINT", dead)
+    monkeypatch.setenv("INVOKE_MLPIPE_ENDPOINT", dead)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     c = ctx(local_state_dir=str(tmp_path / "state"), local_port=port, endpoint=dead)
     message = one_line_exit(lambda: run_task.run(c, "churn", run_date="2023-08-01"))

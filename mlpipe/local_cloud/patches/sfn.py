@@ -162,32 +162,100 @@ def _patch_sfn_services() -> None:
 # ``StateTaskServiceCallback._eval_integration_pattern`` ends with an unguarded
 # ``callback_endpoint.interrupt_all()``; for integrations without .waitForTaskToken (Glue, and
 # ours) the endpoint is None, so every ``.sync`` Task crashes with
-# "'NoneType' object has no attribute 'interrupt_all'". Recompile the method with a None guard.
+# "'NoneType' object has no attribute 'interrupt_all'". The override below is moto 5.2.5's
+# method with that one call guarded (no source is recompiled); the gap test checks the
+# original still has the unguarded line, so an upgrade makes us review it.
 
 SYNC_GUARD_LINE = "callback_endpoint.interrupt_all()"
 
 
-def _patch_sfn_sync_callback_guard() -> None:
-    import inspect
-    import textwrap
+def _eval_integration_pattern(
+    self, env, resource_runtime_part, normalised_parameters, state_credentials
+) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
+        ResourceCondition,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        CallbackOutcomeFailureError,
+        CallbackTimeoutError,
+        HeartbeatTimeoutError,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import (
+        CallbackOutcomeFailure,
+        CallbackOutcomeSuccess,
+        CallbackOutcomeTimedOut,
+        HeartbeatTimedOut,
+    )
 
+    task_output = env.stack.pop()
+    callback_endpoint = None
+    if ResourceCondition.WaitForTaskToken in self._supported_integration_patterns:
+        callback_id = env.states.context_object.context_object_data["Task"]["Token"]
+        callback_endpoint = env.callback_pool_manager.get(callback_id)
+    self.timeout.eval(env=env)
+    timeout_seconds = env.stack.pop()
+    heartbeat_endpoint = None
+    if self.heartbeat:
+        self.heartbeat.eval(env=env)
+        heartbeat_seconds = env.stack.pop()
+        heartbeat_endpoint = callback_endpoint.setup_heartbeat_endpoint(
+            heartbeat_seconds=heartbeat_seconds
+        )
+    try:
+        if self.resource.condition == ResourceCondition.WaitForTaskToken:
+            outcome = self._eval_wait_for_task_token(
+                env=env,
+                timeout_seconds=timeout_seconds,
+                callback_endpoint=callback_endpoint,
+                heartbeat_endpoint=heartbeat_endpoint,
+            )
+        else:
+            env.stack.append(task_output)
+            build = (
+                self._build_sync_resolver
+                if self.resource.condition == ResourceCondition.Sync
+                else self._build_sync2_resolver
+            )
+            sync_resolver = build(
+                env=env,
+                resource_runtime_part=resource_runtime_part,
+                normalised_parameters=normalised_parameters,
+                state_credentials=state_credentials,
+            )
+            outcome = self._eval_sync(
+                env=env,
+                timeout_seconds=timeout_seconds,
+                callback_endpoint=callback_endpoint,
+                heartbeat_endpoint=heartbeat_endpoint,
+                sync_resolver=sync_resolver,
+            )
+    except Exception as integration_exception:
+        outcome = integration_exception
+    finally:
+        if callback_endpoint is not None:  # the fix
+            callback_endpoint.interrupt_all()
+
+    if isinstance(outcome, CallbackOutcomeTimedOut):
+        raise CallbackTimeoutError()
+    if isinstance(outcome, HeartbeatTimedOut):
+        raise HeartbeatTimeoutError()
+    if isinstance(outcome, CallbackOutcomeFailure):
+        raise CallbackOutcomeFailureError(callback_outcome_failure=outcome)
+    if isinstance(outcome, CallbackOutcomeSuccess):
+        env.stack.append(json.loads(outcome.output))
+    elif isinstance(outcome, Exception):
+        raise outcome
+    else:
+        env.stack.append(outcome)
+
+
+def _patch_sfn_sync_callback_guard() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_callback as mod,
     )
 
-    original = mod.StateTaskServiceCallback._eval_integration_pattern
-    ORIGINALS["sfn_sync_callback_guard"] = original
-    lines = textwrap.dedent(inspect.getsource(original)).splitlines(keepends=True)
-    hits = [i for i, line in enumerate(lines) if line.strip() == SYNC_GUARD_LINE]
-    if len(hits) != 1:
-        raise RuntimeError(
-            "moto changed StateTaskServiceCallback._eval_integration_pattern: review patch sfn_sync_callback_guard"
-        )
-    indent = lines[hits[0]][: len(lines[hits[0]]) - len(lines[hits[0]].lstrip())]
-    lines[hits[0]] = f"{indent}if callback_endpoint is not None:\n{indent}    {SYNC_GUARD_LINE}\n"
-    namespace: dict = {}
-    exec(compile("".join(lines), mod.__file__, "exec"), mod.__dict__, namespace)
-    mod.StateTaskServiceCallback._eval_integration_pattern = namespace["_eval_integration_pattern"]
+    ORIGINALS["sfn_sync_callback_guard"] = mod.StateTaskServiceCallback._eval_integration_pattern
+    mod.StateTaskServiceCallback._eval_integration_pattern = _eval_integration_pattern
 
 
 # --------------------------------------------------------------------------- sfn_start_time_iso
