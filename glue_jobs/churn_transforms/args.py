@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 
 from churn_transforms.errors import InputError
 
@@ -46,9 +47,16 @@ def resolve_args(argv: list[str], required: list[str], optional: dict[str, str] 
     return {**optional, **resolved}
 
 
+RUN_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_run_date(value: str) -> dt.date:
-    """``--run_date`` must be an ISO date; every relative date in a job derives from it."""
+    """``--run_date`` must be a real date written ``YYYY-MM-DD`` (nothing else: it names output
+    prefixes); every relative date in a job derives from it."""
+    shown = value if not isinstance(value, str) or len(value) <= 40 else value[:37] + "..."
+    if not isinstance(value, str) or not RUN_DATE_RE.fullmatch(value):
+        raise InputError(f"--run_date must be YYYY-MM-DD, got {shown!r}")
     try:
         return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InputError(f"--run_date must be YYYY-MM-DD, got {value!r}") from None
+    except ValueError:
+        raise InputError(f"--run_date is not a real date: {shown!r}") from None

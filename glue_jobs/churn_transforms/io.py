@@ -37,7 +37,7 @@ SESSION_CONF = {
 MAX_COLUMNS = 1_000_000
 MANIFEST = "_manifest.json"
 SUCCESS = "_SUCCESS"
-RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 def get_spark(app_name: str, shuffle_partitions: str | None = None) -> SparkSession:
@@ -72,13 +72,6 @@ def parse_header(line: str | None) -> list[str]:
 def map_header(names: list[str], path: str) -> dict[str, int]:
     """Lab header name -> position; raises ``InputError`` naming every missing column, or any
     name that appears twice (which copy would be meant is unknowable)."""
-    seen: dict[str, int] = {}
-    for name in names:
-        if name:
-            seen[name.lower()] = seen.get(name.lower(), 0) + 1
-    dups = [n for n in dict.fromkeys(x for x in names if x and seen[x.lower()] > 1)]
-    if dups:
-        raise InputError(f"duplicate column name(s) in header: {', '.join(dups)} in {path}")
     positions = {name.lower(): i for i, name in enumerate(names)}
     missing = [col for col in INPUT_COLUMNS if col.lower() not in positions]
     if len(missing) == len(INPUT_COLUMNS):
@@ -88,6 +81,13 @@ def map_header(names: list[str], path: str) -> dict[str, int]:
             f"no recognisable header in {path}: the first non-blank line ({shown!r}) "
             f"names none of the required columns {', '.join(INPUT_COLUMNS)}"
         )
+    seen: dict[str, int] = {}
+    for name in names:
+        if name:
+            seen[name.lower()] = seen.get(name.lower(), 0) + 1
+    dups = [n for n in dict.fromkeys(x for x in names if x and seen[x.lower()] > 1)]
+    if dups:
+        raise InputError(f"duplicate column name(s) in header: {', '.join(dups)} in {path}")
     if missing:
         raise InputError(f"missing required column(s): {', '.join(missing)} in {path}")
     return {col: positions[col.lower()] for col in INPUT_COLUMNS}
@@ -267,7 +267,7 @@ def run_prefix(base: str, run_date: str, run_id: str) -> str:
 
 
 def check_run_id(run_id: str) -> str:
-    if not RUN_ID_RE.match(run_id or ""):
+    if not RUN_ID_RE.fullmatch(run_id or ""):
         raise InputError(
             f"--run_id must be 1-128 letters, digits, '.', '_' or '-' (starting with a letter "
             f"or digit), got {run_id!r}"
@@ -277,7 +277,7 @@ def check_run_id(run_id: str) -> str:
 
 def new_run_id(job_run_id: str | None = None) -> str:
     """The caller's run id (Glue's ``--JOB_RUN_ID``) when it is a valid one, else a fresh UUID."""
-    if job_run_id and RUN_ID_RE.match(job_run_id):
+    if job_run_id and RUN_ID_RE.fullmatch(job_run_id):
         return job_run_id
     return uuid.uuid4().hex
 

@@ -39,3 +39,28 @@ def test_run_date():
     assert parse_run_date("2023-08-01") == dt.date(2023, 8, 1)
     with pytest.raises(InputError):
         parse_run_date("2023-13-01")
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("20230801", "must be YYYY-MM-DD"),  # fromisoformat alone accepts these three
+        ("2023-W31-2", "must be YYYY-MM-DD"),
+        ("2023-08-01T00:00", "must be YYYY-MM-DD"),
+        ("../../etc", "must be YYYY-MM-DD"),
+        ("2023-08-01\n", "must be YYYY-MM-DD"),
+        ("", "must be YYYY-MM-DD"),
+        ("2023-02-29", "is not a real date"),
+        ("2023-13-01", "is not a real date"),
+    ],
+)
+def test_run_date_is_strict(value, message):
+    with pytest.raises(InputError, match=message):
+        parse_run_date(value)
+
+
+def test_run_date_error_is_one_short_line():
+    with pytest.raises(InputError) as err:
+        parse_run_date("x" * 5000)
+    assert "\n" not in str(err.value) and len(str(err.value)) < 100
+    assert parse_run_date("2024-02-29") == dt.date(2024, 2, 29)

@@ -44,3 +44,35 @@ def test_missing_columns_named_in_lab_order():
             ],
             "s3://b/k.csv",
         )
+
+
+def test_duplicate_names_rejected_case_insensitively():
+    names = [
+        "CustomerID",
+        "Name",
+        "Age",
+        "Gender",
+        "Country",
+        "SignupDate",
+        "LastPurchaseDate",
+        "TotalPurchases",
+        "TotalSpent",
+        "Churned",
+        "name",
+    ]
+    with pytest.raises(
+        InputError, match=r"^duplicate column name\(s\) in header: Name, name in x.csv$"
+    ):
+        map_header(names, "x.csv")
+    # a duplicated *extra* column is rejected too: which copy a reader means is unknowable
+    with pytest.raises(InputError, match="duplicate column name"):
+        map_header(names[:-1] + ["extra", "EXTRA"], "x.csv")
+
+
+def test_header_with_no_lab_column_is_no_recognisable_header():
+    with pytest.raises(InputError) as err:
+        map_header(["101", "John Smith", "34", "Male"], "s3://b/k.csv")
+    assert str(err.value).startswith(
+        "no recognisable header in s3://b/k.csv: the first non-blank line ('101,John Smith,34,Male')"
+    )
+    assert "\n" not in str(err.value)
