@@ -253,11 +253,16 @@ module "monitoring" {
   tags               = local.tags
 }
 
+# The budget tells budget_emails, else the alert addresses: an AWS deploy always has one.
 module "budget" {
   source          = "./modules/budget"
-  count           = length(var.budget_emails) > 0 ? 1 : 0
+  count           = length(local.budget_emails) > 0 ? 1 : 0
   name            = "${local.prefix}-monthly"
   limit_usd       = var.budget_limit_usd
-  email_addresses = var.budget_emails
+  email_addresses = local.budget_emails
   tags            = local.tags
+}
+
+locals {
+  budget_emails = length(var.budget_emails) > 0 ? var.budget_emails : var.alert_emails
 }

@@ -80,7 +80,7 @@ variable "alert_emails" {
 }
 
 variable "budget_emails" {
-  description = "Who the monthly budget notifies; no budget when empty."
+  description = "Who the monthly budget notifies; empty = the alert_emails (no budget when both are empty)."
   type        = list(string)
   default     = []
 }

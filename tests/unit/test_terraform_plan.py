@@ -310,6 +310,13 @@ def test_alerts_topic_is_encrypted_and_both_alert_sources_may_publish(plans):
     )
 
 
+def test_an_aws_deploy_has_a_budget_for_the_alert_addresses(plans):
+    (budget,) = [r for r in resources(plans["dev"]) if r["type"] == "aws_budgets_budget"]
+    assert budget["values"]["limit_amount"] == "5.00"
+    for notification in budget["values"]["notification"]:
+        assert notification["subscriber_email_addresses"] == ["ops@example.com"]
+
+
 def test_state_machines_get_the_templatefile_values(plans):
     machines = {
         r["values"]["name"]: json.loads(r["values"]["definition"])
