@@ -166,9 +166,11 @@ def test_include_data_removes_raw_and_buckets(world):
     assert {r.kind for r in full} == {"s3 objects", "s3 bucket"}
     assert cleanup.apply(full).failed == []
     assert cleanup.plan(ours, include_data=True) == []
-    assert client(ours, "s3").head_bucket(
-        Bucket=decoys[0]["bucket"]
-    )  # a decoy bucket is still there
+    # every decoy bucket is still there with its objects, byte for byte
+    assert [snapshot(ours, d)["objects"] for d in decoys] == [
+        {f"curated/x/{i}.bin": f"{label}-{i}".encode() for i in range(3)}
+        for label in ("otherproj", "otherenv", "untagged")
+    ]
 
 
 def test_after_running_every_pipeline_nothing_of_the_env_remains(local_cloud, tmp_path, sample_csv):

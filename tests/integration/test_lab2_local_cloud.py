@@ -7,27 +7,23 @@ import time
 import pytest
 
 from abalone_model import inference
-from mlpipe import pipelines, runs
+from mlpipe import logs, pipelines, runs, status
 from mlpipe.aws import client, split_s3
-from mlpipe.deploy.local import LocalDeployer
 from mlpipe.local_cloud.scheduler import fire
-from tests.integration.conftest import unique_settings
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
-RUN = "2023-08-01"
 ACTIVE = {"STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING"}
 
 
 @pytest.fixture
-def lab2(local_cloud, tmp_path):
-    settings = unique_settings()
-    LocalDeployer(settings, tmp_path / "build").deploy(pipelines=("emr", "inference"))
-    return settings
+def lab2(stack):
+    return stack.settings
 
 
-def run(settings, pipeline):
-    arn, name = runs.start(settings, pipeline, {"run_date": RUN})
-    return runs.follow(settings, arn, on_event=lambda e: None, timeout=300), name
+def run(settings, pipeline, run_date, input_path=None):
+    launched = pipelines.launch(settings, pipeline, run_date, input_path)
+    result = runs.follow(settings, launched.arn, on_event=lambda e: None, timeout=240)
+    return result, launched.execution, launched.context
 
 
 def test_emr_happy_path_partitions_and_terminates(lab2):
@@ -67,6 +63,13 @@ def test_emr_failing_step_still_terminates_and_alerts(lab2, tmp_path):
     assert step["Status"]["State"] == "FAILED"
     (alert,) = runs.read_alerts(lab2, name)
     assert "failed in state AddStep" in alert and "partition column 'class' not found" in alert
+    # what `invoke logs emr` and `invoke status emr` show: the step's own stderr from LogUri,
+    # and the failing state from the execution's cause
+    (step_log,) = [log for log in logs.execution_logs(lab2, result.events) if "emr" in log.heading]
+    assert step_log.heading == f"emr step {step['Id']} FAILED"
+    assert any("partition column 'class' not found" in text for text in step_log.lines)
+    (row,) = [r for r in status.recent_executions(lab2, ["emr"]) if r["execution"] == name]
+    assert (row["status"], row["failing state"]) == ("FAILED", "AddStep")
 
 
 def test_schedule_fires_via_tick(lab2):
