@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlparse
 
 import boto3
@@ -16,7 +17,7 @@ from mlpipe.config import Settings
 
 
 @lru_cache(maxsize=8)
-def _session(endpoint: str | None, region: str, target: str):
+def _session(endpoint: str | None, region: str, target: str) -> Any:
     if endpoint and target == "localstack":
         from localstack_client.session import Session
 
@@ -29,7 +30,8 @@ def _session(endpoint: str | None, region: str, target: str):
     return boto3.session.Session(region_name=region)
 
 
-def client(settings: Settings, service: str):
+def client(settings: Settings, service: str) -> Any:
+    """A boto3 client (typed Any: boto3 ships no types, and the stubs are not worth the pin)."""
     endpoint = settings.endpoint
     if endpoint and settings.target != "localstack":
         return endpoint_client(service, endpoint, settings.region, verify=settings.ca_bundle)
@@ -38,7 +40,7 @@ def client(settings: Settings, service: str):
 
 def endpoint_client(
     service: str, endpoint: str, region: str = "us-east-1", verify: str | None = None
-):
+) -> Any:
     """A client for an explicit endpoint (the local cloud's runtimes call their own server).
     A fresh session per call: these are created from worker threads, and boto3 sessions are
     not thread-safe. ``verify``: the CA file for an HTTPS endpoint (None: ``AWS_CA_BUNDLE`` or
