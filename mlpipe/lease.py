@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -56,9 +57,9 @@ def lease_location(settings: Settings, pipeline: str, run_date: str) -> tuple[st
     return bucket, f"{LOCK_PREFIX}{pipeline}/run_date={run_date}.json"
 
 
-def _holder_status(sfn, arn: str) -> str | None:
+def _holder_status(sfn: Any, arn: str) -> str | None:
     try:
-        return sfn.describe_execution(executionArn=arn)["status"]
+        return str(sfn.describe_execution(executionArn=arn)["status"])
     except ClientError as exc:
         if exc.response["Error"].get("Code") in ("ExecutionDoesNotExist", "ResourceNotFound"):
             return None

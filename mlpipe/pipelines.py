@@ -15,6 +15,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mlpipe import lease as leases
 from mlpipe import runs
@@ -108,6 +109,8 @@ def launch(
         prefix = f"{date_prefix}run_id={lease.run_id}/"
         context: object = None
         if pipeline == "churn":
+            if input_path is None:
+                raise RunInputError("churn needs an input file")
             uri = prepare_churn(settings, input_path, run_date, prefix=prefix)
         elif pipeline == "emr":
             uri, context = prepare_emr(settings, run_date, input_path, prefix=prefix)
@@ -150,7 +153,7 @@ def emr_partitions(settings: Settings, run_date: str, column: str) -> dict[str, 
 
     s3 = client(settings, "s3")
     bucket, prefix = split_s3(f"{settings.paths['telemetry_partitioned']}run_date={run_date}/")
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
             key = obj["Key"]
@@ -169,7 +172,7 @@ def emr_partitions(settings: Settings, run_date: str, column: str) -> dict[str, 
     return dict(counts)
 
 
-def clusters(settings: Settings, name_prefix: str) -> list[dict]:
+def clusters(settings: Settings, name_prefix: str) -> list[dict[str, Any]]:
     """Every EMR cluster whose name starts with ``name_prefix`` (with its state)."""
     emr = client(settings, "emr")
     return [
@@ -214,4 +217,4 @@ def rmse(labels: list[float], predictions: list[float]) -> float:
 
     if len(labels) != len(predictions):
         raise ValueError(f"{len(labels)} labels but {len(predictions)} predictions")
-    return model_rmse(labels, predictions)
+    return float(model_rmse(labels, predictions))

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mlpipe.aws import client, split_s3
 from mlpipe.config import Settings
@@ -17,7 +18,10 @@ from mlpipe.config import Settings
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
-def history(sfn, execution_arn: str) -> list[dict]:
+Event = dict[str, Any]
+
+
+def history(sfn: Any, execution_arn: str) -> list[Event]:
     events, token = [], None
     while True:
         kwargs = {"executionArn": execution_arn, "maxResults": 1000}
@@ -30,13 +34,13 @@ def history(sfn, execution_arn: str) -> list[dict]:
             return events
 
 
-def states_entered(events: list[dict]) -> list[str]:
+def states_entered(events: list[Event]) -> list[str]:
     return [
         e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
     ]
 
 
-def task_attempts(events: list[dict]) -> dict[str, int]:
+def task_attempts(events: list[Event]) -> dict[str, int]:
     """Attempts per Task state (1 + retries), from TaskScheduled events inside each state."""
     attempts: dict[str, int] = {}
     current = None
@@ -51,7 +55,7 @@ def task_attempts(events: list[dict]) -> dict[str, int]:
     return attempts
 
 
-def state_durations(events: list[dict]) -> list[tuple[str, float]]:
+def state_durations(events: list[Event]) -> list[tuple[str, float]]:
     """(state, seconds) in order entered, from entered/exited timestamps."""
     out, open_ = [], {}
     for e in events:
@@ -65,16 +69,16 @@ def state_durations(events: list[dict]) -> list[tuple[str, float]]:
 
 
 def wait(
-    sfn,
+    sfn: Any,
     execution_arn: str,
     timeout: float = 120.0,
     poll: float = 0.25,
-    on_poll: Callable | None = None,
-) -> dict:
+    on_poll: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Poll until the execution ends (bounded); returns DescribeExecution."""
     deadline = time.monotonic() + timeout
     while True:
-        desc = sfn.describe_execution(executionArn=execution_arn)
+        desc: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
         if on_poll:
             on_poll(desc)
         if desc["status"] in TERMINAL:
@@ -93,9 +97,9 @@ def wait(
 class RunResult:
     execution_arn: str
     status: str
-    events: list = field(default_factory=list)
-    describe: dict = field(default_factory=dict)
-    alerts: list = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    describe: dict[str, Any] = field(default_factory=dict)
+    alerts: list[str] = field(default_factory=list)
 
     @property
     def failed_state(self) -> str | None:
@@ -109,14 +113,14 @@ class RunResult:
 VERBS = {"FAILED": "failed", "ABORTED": "was aborted", "TIMED_OUT": "timed out"}
 
 
-def _json(text):
+def _json(text: Any) -> Any:
     try:
         return json.loads(text) if isinstance(text, str) else text
     except (TypeError, ValueError):
         return None
 
 
-def task_reason(error: str | None, cause) -> str:
+def task_reason(error: str | None, cause: Any) -> str:
     """The one-line reason inside a task error: Glue's ErrorMessage, an EMR step's failure
     message, a transform's FailureReason, else the error name and the cause's first line."""
     data = _json(cause)
@@ -179,9 +183,9 @@ def upload_input(settings: Settings, local_file: Path, prefix_uri: str) -> str:
 
 
 def alert_queue_url(settings: Settings) -> str:
-    return client(settings, "sqs").get_queue_url(QueueName=settings.name("alerts_queue"))[
-        "QueueUrl"
-    ]
+    return str(
+        client(settings, "sqs").get_queue_url(QueueName=settings.name("alerts_queue"))["QueueUrl"]
+    )
 
 
 def read_alerts(settings: Settings, execution_name: str, wait_seconds: int = 2) -> list[str]:
@@ -205,7 +209,7 @@ def read_alerts(settings: Settings, execution_name: str, wait_seconds: int = 2) 
 
 
 def start(
-    settings: Settings, pipeline: str, payload: dict, name: str | None = None
+    settings: Settings, pipeline: str, payload: dict[str, Any], name: str | None = None
 ) -> tuple[str, str]:
     name = name or f"{pipeline}-{payload.get('run_date', 'run')}-{uuid.uuid4().hex[:8]}"
     arn = client(settings, "stepfunctions").start_execution(
@@ -215,13 +219,16 @@ def start(
 
 
 def follow(
-    settings: Settings, execution_arn: str, on_event: Callable, timeout: float = 900.0
+    settings: Settings,
+    execution_arn: str,
+    on_event: Callable[[Event], None],
+    timeout: float = 900.0,
 ) -> RunResult:
     """Poll the execution, calling ``on_event(event)`` for every new history event."""
     sfn = client(settings, "stepfunctions")
     seen = 0
 
-    def poll(_desc):
+    def poll(_desc: dict[str, Any]) -> None:
         nonlocal seen
         events = history(sfn, execution_arn)
         for event in events[seen:]:
@@ -235,12 +242,15 @@ def follow(
     return RunResult(execution_arn, desc["status"], events, desc)
 
 
-def read_json(settings: Settings, uri: str) -> dict:
+def read_json(settings: Settings, uri: str) -> dict[str, Any]:
     bucket, key = split_s3(uri)
-    return json.loads(client(settings, "s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+    data: dict[str, Any] = json.loads(
+        client(settings, "s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    )
+    return data
 
 
-def read_parquet_rows(settings: Settings, prefix_uri: str) -> list[dict]:
+def read_parquet_rows(settings: Settings, prefix_uri: str) -> list[dict[str, Any]]:
     """All rows of a Parquet dataset in S3 (downloaded to a temp dir, read with pyarrow)."""
     import pyarrow.parquet as pq
 

@@ -69,7 +69,8 @@ def _one_line(message: str) -> str:
 def _act(res: Resource, report: Report) -> bool:
     """Run ``res.delete``; True if it worked or the resource was already gone."""
     try:
-        res.delete()
+        if res.delete is not None:
+            res.delete()
         return True
     except ClientError as exc:
         if gone(exc):

@@ -5,6 +5,8 @@ check so that ``apply`` can wait until it has really stopped."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -20,15 +22,15 @@ TRANSFORM_HOURLY = {"ml.m5.xlarge": 0.23, "ml.m5.large": 0.115}
 GLUE_DPU_HOURLY = 0.44
 
 
-def _glue_tags(glue, scope: Scope, kind: str, name: str) -> dict:
+def _glue_tags(glue: Any, scope: Scope, kind: str, name: str) -> dict[str, str]:
     arn = scope.settings.arn("glue", f"{kind}/{name}")
-    return glue.get_tags(ResourceArn=arn).get("Tags", {})
+    return dict(glue.get_tags(ResourceArn=arn).get("Tags", {}))
 
 
-def _glue_run(glue, job: str, run: dict) -> Resource:
+def _glue_run(glue: Any, job: str, run: dict[str, Any]) -> Resource:
     stop_ids = {"JobName": job, "JobRunIds": [run["Id"]]}
 
-    def stop():
+    def stop() -> None:
         errors = glue.batch_stop_job_run(**stop_ids).get("Errors", [])
         # a run that ended meanwhile is what we wanted; anything else is a failure
         real = [e for e in errors if "already" not in e["ErrorDetail"].get("ErrorMessage", "")]
@@ -45,7 +47,7 @@ def _glue_run(glue, job: str, run: dict) -> Resource:
     )
 
 
-def _stream_exists(logs, group: str, stream: str) -> bool:
+def _stream_exists(logs: Any, group: str, stream: str) -> bool:
     try:
         found = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=stream)
     except ClientError:
@@ -70,26 +72,36 @@ def find_glue(scope: Scope) -> Iterator[Resource]:
                     yield Resource(
                         "log stream",
                         f"{group}/{stream}",
-                        delete=lambda g=group, st=stream: logs.delete_log_stream(
-                            logGroupName=g, logStreamName=st
+                        delete=partial(
+                            logs.delete_log_stream, logGroupName=group, logStreamName=stream
                         ),
                     )
-        yield Resource("glue job", name, delete=lambda n=name: glue.delete_job(JobName=n))
+        yield Resource("glue job", name, delete=partial(glue.delete_job, JobName=name))
     for crawler in pages(glue.get_crawlers, "Crawlers"):
         if scope.ours(_glue_tags(glue, scope, "crawler", crawler["Name"])):
             yield Resource(
                 "glue crawler",
                 crawler["Name"],
                 crawler.get("State", ""),
-                delete=lambda n=crawler["Name"]: glue.delete_crawler(Name=n),
+                delete=partial(glue.delete_crawler, Name=crawler["Name"]),
             )
     for db in pages(glue.get_databases, "DatabaseList"):
         if scope.ours(_glue_tags(glue, scope, "database", db["Name"])):
             yield Resource(
                 "glue database",
                 db["Name"],
-                delete=lambda n=db["Name"]: glue.delete_database(Name=n),
+                delete=partial(glue.delete_database, Name=db["Name"]),
             )
+
+
+def _cluster_ended(emr: Any, cluster_id: str) -> bool:
+    state = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]["State"]
+    return str(state).startswith("TERMINATED")
+
+
+def _transform_ended(sm: Any, name: str) -> bool:
+    status = sm.describe_transform_job(TransformJobName=name)["TransformJobStatus"]
+    return status in ("Stopped", "Completed", "Failed")
 
 
 def find_emr(scope: Scope) -> Iterator[Resource]:
@@ -114,10 +126,8 @@ def find_emr(scope: Scope) -> Iterator[Resource]:
             f"{cluster['Name']} ({cid})",
             cluster["Status"]["State"],
             f"${hourly:.2f}/h",
-            delete=lambda i=cid: emr.terminate_job_flows(JobFlowIds=[i]),
-            settled=lambda i=cid: emr.describe_cluster(ClusterId=i)["Cluster"]["Status"][
-                "State"
-            ].startswith("TERMINATED"),
+            delete=partial(emr.terminate_job_flows, JobFlowIds=[cid]),
+            settled=partial(_cluster_ended, emr, cid),
         )
 
 
@@ -134,16 +144,13 @@ def find_sagemaker(scope: Scope) -> Iterator[Resource]:
             name,
             "InProgress",
             f"${hourly:.2f}/h",
-            delete=lambda n=name: sm.stop_transform_job(TransformJobName=n),
-            settled=lambda n=name: (
-                sm.describe_transform_job(TransformJobName=n)["TransformJobStatus"]
-                in ("Stopped", "Completed", "Failed")
-            ),
+            delete=partial(sm.stop_transform_job, TransformJobName=name),
+            settled=partial(_transform_ended, sm, name),
         )
     for model in pages(sm.list_models, "Models"):
         if scope.ours(sm.list_tags(ResourceArn=model["ModelArn"]).get("Tags", [])):
             yield Resource(
                 "sagemaker model",
                 model["ModelName"],
-                delete=lambda n=model["ModelName"]: sm.delete_model(ModelName=n),
+                delete=partial(sm.delete_model, ModelName=model["ModelName"]),
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from mlpipe.cleanup.jobs import GLUE_LOG_GROUPS
 from mlpipe.cleanup.model import Resource, Scope, pages
@@ -16,7 +17,7 @@ def find_cloudwatch(scope: Scope) -> Iterator[Resource]:
                 "cloudwatch alarm",
                 alarm["AlarmName"],
                 alarm.get("StateValue", ""),
-                delete=lambda n=alarm["AlarmName"]: cw.delete_alarms(AlarmNames=[n]),
+                delete=partial(cw.delete_alarms, AlarmNames=[alarm["AlarmName"]]),
             )
 
 
@@ -28,7 +29,7 @@ def find_logs(scope: Scope) -> Iterator[Resource]:
             continue  # shared by every Glue job: only our runs' streams go (jobs.find_glue)
         if scope.ours(logs.list_tags_log_group(logGroupName=name).get("tags", {})):
             yield Resource(
-                "log group", name, delete=lambda n=name: logs.delete_log_group(logGroupName=n)
+                "log group", name, delete=partial(logs.delete_log_group, logGroupName=name)
             )
 
 
@@ -39,7 +40,7 @@ def find_sns_sqs(scope: Scope) -> Iterator[Resource]:
         if not scope.ours(sns.list_tags_for_resource(ResourceArn=arn).get("Tags", [])):
             continue
 
-        def delete(a=arn):
+        def delete(a: str = arn) -> None:
             for sub in pages(sns.list_subscriptions_by_topic, "Subscriptions", TopicArn=a):
                 if sub["SubscriptionArn"].startswith("arn:"):
                     sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
@@ -51,5 +52,5 @@ def find_sns_sqs(scope: Scope) -> Iterator[Resource]:
             yield Resource(
                 "sqs queue",
                 url.rsplit("/", 1)[-1],
-                delete=lambda u=url: sqs.delete_queue(QueueUrl=u),
+                delete=partial(sqs.delete_queue, QueueUrl=url),
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -71,16 +72,22 @@ class Scope:
     def want(self) -> dict[str, str]:
         return {"Project": self.settings.project, "Environment": self.settings.env}
 
-    def client(self, service: str):
+    def client(self, service: str) -> Any:
         return client(self.settings, service)
 
-    def ours(self, tags) -> bool:
+    def ours(self, tags: Any) -> bool:
         if isinstance(tags, list):
             tags = {t.get("Key", t.get("key")): t.get("Value", t.get("value")) for t in tags}
         return all((tags or {}).get(k) == v for k, v in self.want.items())
 
 
-def pages(call, key: str, token_in: str = "NextToken", token_out: str = "NextToken", **kwargs):
+def pages(
+    call: Callable[..., Any],
+    key: str,
+    token_in: str = "NextToken",
+    token_out: str = "NextToken",
+    **kwargs: Any,
+) -> Iterator[Any]:
     """Every item of a paginated list call."""
     while True:
         page = call(**kwargs)

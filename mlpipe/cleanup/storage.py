@@ -4,6 +4,8 @@ IAM roles of the deployment."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -21,7 +23,7 @@ OUTPUT_PREFIXES = (
 )
 
 
-def _versions(s3, bucket: str, prefix: str) -> list[dict]:
+def _versions(s3: Any, bucket: str, prefix: str) -> list[dict[str, str]]:
     out = []
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
         out += [
@@ -31,7 +33,7 @@ def _versions(s3, bucket: str, prefix: str) -> list[dict]:
     return out
 
 
-def _delete_versions(s3, bucket: str, keys: list[dict]) -> None:
+def _delete_versions(s3: Any, bucket: str, keys: list[dict[str, str]]) -> None:
     for start in range(0, len(keys), 1000):
         answer = s3.delete_objects(
             Bucket=bucket, Delete={"Objects": keys[start : start + 1000], "Quiet": True}
@@ -59,10 +61,10 @@ def find_s3(scope: Scope) -> Iterator[Resource]:
                     "s3 objects",
                     label,
                     f"{len(keys)} object version(s)",
-                    delete=lambda b=name, k=keys: _delete_versions(s3, b, k),
+                    delete=partial(_delete_versions, s3, name, keys),
                 )
         if scope.include_data:
-            yield Resource("s3 bucket", name, delete=lambda b=name: s3.delete_bucket(Bucket=b))
+            yield Resource("s3 bucket", name, delete=partial(s3.delete_bucket, Bucket=name))
 
 
 def find_iam(scope: Scope) -> Iterator[Resource]:
@@ -72,7 +74,7 @@ def find_iam(scope: Scope) -> Iterator[Resource]:
         if not scope.ours(iam.list_role_tags(RoleName=name).get("Tags", [])):
             continue
 
-        def delete(n=name):
+        def delete(n: str = name) -> None:
             for profile in iam.list_instance_profiles_for_role(RoleName=n)["InstanceProfiles"]:
                 iam.remove_role_from_instance_profile(
                     InstanceProfileName=profile["InstanceProfileName"], RoleName=n

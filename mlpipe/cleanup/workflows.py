@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
+from typing import Any
 
 from mlpipe.cleanup.model import Resource, Scope, pages
+
+
+def _execution_ended(sfn: Any, arn: str) -> bool:
+    return bool(sfn.describe_execution(executionArn=arn)["status"] != "RUNNING")
 
 
 def find_stepfunctions(scope: Scope) -> Iterator[Resource]:
@@ -25,17 +31,18 @@ def find_stepfunctions(scope: Scope) -> Iterator[Resource]:
                 "sfn execution",
                 ex["name"],
                 "RUNNING",
-                delete=lambda a=ex["executionArn"]: sfn.stop_execution(
-                    executionArn=a, error="mlpipe.cleanup", cause="stopped by invoke cleanup"
+                delete=partial(
+                    sfn.stop_execution,
+                    executionArn=ex["executionArn"],
+                    error="mlpipe.cleanup",
+                    cause="stopped by invoke cleanup",
                 ),
-                settled=lambda a=ex["executionArn"]: (
-                    sfn.describe_execution(executionArn=a)["status"] != "RUNNING"
-                ),
+                settled=partial(_execution_ended, sfn, ex["executionArn"]),
             )
         yield Resource(
             "state machine",
             sm["name"],
-            delete=lambda a=arn: sfn.delete_state_machine(stateMachineArn=a),
+            delete=partial(sfn.delete_state_machine, stateMachineArn=arn),
         )
 
 
@@ -45,7 +52,7 @@ def find_events(scope: Scope) -> Iterator[Resource]:
         if not scope.ours(ev.list_tags_for_resource(ResourceARN=rule["Arn"]).get("Tags", [])):
             continue
 
-        def delete(name=rule["Name"]):
+        def delete(name: str = rule["Name"]) -> None:
             ids = [t["Id"] for t in ev.list_targets_by_rule(Rule=name).get("Targets", [])]
             if ids:
                 ev.remove_targets(Rule=name, Ids=ids)

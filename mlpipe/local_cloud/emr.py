@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from mlpipe.aws import endpoint_client, split_s3
 from mlpipe.local_cloud.process import ProcessRegistry
@@ -67,7 +68,7 @@ class StepError(ValueError):
     pass
 
 
-def translate_spark_submit(args: list[str]) -> dict:
+def translate_spark_submit(args: list[str]) -> dict[str, Any]:
     """``command-runner.jar`` args -> {app, app_args, conf, py_files} for local spark-submit."""
     if not args or args[0] != "spark-submit":
         raise StepError(
@@ -115,7 +116,7 @@ class EmrRuntime:
             Step.status,
         )
 
-        def add_steps(cluster, steps):
+        def add_steps(cluster: Any, steps: Any) -> Any:
             added = original_add(cluster, steps)
             for step in added:
                 step.state = "PENDING"
@@ -123,7 +124,7 @@ class EmrRuntime:
             runtime._wake(cluster)
             return added
 
-        def terminate(cluster):
+        def terminate(cluster: Any) -> None:
             for step in cluster.steps:
                 if step.state == "RUNNING":
                     runtime.procs.kill(step.id)
@@ -131,22 +132,23 @@ class EmrRuntime:
                     step.state = "CANCELLED"
             original_terminate(cluster)
 
-        def status(step):
-            out = original_status.fget(step)
+        def status(step: Any) -> dict[str, Any]:
+            out: dict[str, Any] = original_status.fget(step)  # type: ignore[attr-defined]  # a property at run time
             details = getattr(step, "_mlpipe_failure", None)
             if details:
                 out["FailureDetails"] = details
             return out
 
-        Cluster.add_steps = add_steps
-        Cluster.terminate = terminate
-        Step.status = property(status)
+        # moto's methods are replaced on purpose: this is how the runtime hooks in
+        Cluster.add_steps = add_steps  # type: ignore[method-assign,assignment]
+        Cluster.terminate = terminate  # type: ignore[method-assign,assignment]
+        Step.status = property(status)  # type: ignore[method-assign,assignment]
 
     def stop_all(self) -> None:
         self.procs.kill_all()
 
     # ------------------------------------------------------------------ cluster worker
-    def _wake(self, cluster) -> None:
+    def _wake(self, cluster: Any) -> None:
         with self._lock:
             worker = self._workers.get(cluster.id)
             if worker and worker.is_alive():
@@ -157,7 +159,7 @@ class EmrRuntime:
             self._workers[cluster.id] = worker
             worker.start()
 
-    def _drain(self, cluster) -> None:
+    def _drain(self, cluster: Any) -> None:
         while True:
             with self._lock:
                 step = next((s for s in cluster.steps if s.state == "PENDING"), None)
@@ -175,7 +177,7 @@ class EmrRuntime:
             if step.state == "FAILED":
                 self._on_failure(cluster, step)
 
-    def _on_failure(self, cluster, step) -> None:
+    def _on_failure(self, cluster: Any, step: Any) -> None:
         action = step.action_on_failure
         if action in TERMINATE_ACTIONS or action == "CANCEL_AND_WAIT":
             for other in cluster.steps:
@@ -185,7 +187,7 @@ class EmrRuntime:
             cluster.terminate()
             cluster.state = "TERMINATED_WITH_ERRORS"
 
-    def _run_step(self, cluster, step) -> None:
+    def _run_step(self, cluster: Any, step: Any) -> None:
         from moto.core.utils import utcnow
 
         self.work_root.mkdir(parents=True, exist_ok=True)
@@ -196,7 +198,10 @@ class EmrRuntime:
                 raise StepError(f"the local cloud runs command-runner.jar steps, got {step.jar!r}")
             plan = translate_spark_submit(list(step.args))
             mirror = S3Mirror(endpoint_client("s3", self.endpoint), workdir / "s3")
-            stage = lambda v: mirror.pull(v) if v.startswith("s3://") else v  # noqa: E731
+
+            def stage(v: str) -> str:
+                return mirror.pull(v) if v.startswith("s3://") else v
+
             app = (
                 str(mirror.pull_object(plan["app"]))
                 if plan["app"].startswith("s3://")
@@ -228,7 +233,7 @@ class EmrRuntime:
             self._write_logs(cluster, step, stdout, stderr)
             shutil.rmtree(workdir, ignore_errors=True)
 
-    def _fail(self, cluster, step, message: str) -> None:
+    def _fail(self, cluster: Any, step: Any, message: str) -> None:
         step.state = "FAILED"
         step.last_state_change_reason = message
         step._mlpipe_failure = {
@@ -237,12 +242,12 @@ class EmrRuntime:
             "LogFile": self._log_prefix(cluster, step) or "",
         }
 
-    def _log_prefix(self, cluster, step) -> str | None:
+    def _log_prefix(self, cluster: Any, step: Any) -> str | None:
         if not cluster.log_uri:
             return None
         return emr_step_log_prefix(cluster.log_uri, cluster.id, step.id)  # EMR's layout
 
-    def _write_logs(self, cluster, step, stdout: str, stderr: str) -> None:
+    def _write_logs(self, cluster: Any, step: Any, stdout: str, stderr: str) -> None:
         prefix = self._log_prefix(cluster, step)
         if not prefix or not prefix.startswith("s3://"):
             return

@@ -30,10 +30,12 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from mlpipe.aws import endpoint_client
-from mlpipe.local_cloud.process import ProcessRegistry, WarmSpark
+from mlpipe.local_cloud.process import Outcome, ProcessRegistry, WarmSpark
 from mlpipe.local_cloud.staging import ConfinementError, S3Mirror, valid_run_date
 from mlpipe.logs import GLUE_LOG_GROUPS
 from mlpipe.spark import error_line, spark_submit_cmd
@@ -75,8 +77,8 @@ class GlueRuntime:
         original_as_dict = FakeJobRun.as_dict
         managed_status = ManagedState.status
 
-        def start_job_run(job, *args, **kwargs):
-            run_id = original_start(job, *args, **kwargs)  # concurrency check + argument merge
+        def start_job_run(job: Any, *args: Any, **kwargs: Any) -> str:
+            run_id: str = original_start(job, *args, **kwargs)  # concurrency check + merge
             run = next(r for r in job.job_runs if r.job_run_id == run_id)
             run._mlpipe = {
                 "state": "STARTING",
@@ -86,16 +88,16 @@ class GlueRuntime:
                 "job": job,
                 "stop_requested": False,
             }
-            run._mlpipe_stop = lambda r=run: runtime.stop_run(r)
+            run._mlpipe_stop = partial(runtime.stop_run, run)
             runtime.pool.submit(runtime._run, job, run)
             return run_id
 
-        def status(run):
+        def status(run: Any) -> Any:
             meta = getattr(run, "_mlpipe", None)
-            return meta["state"] if meta else managed_status.fget(run)
+            return meta["state"] if meta else managed_status.fget(run)  # type: ignore[attr-defined]  # a property at run time
 
-        def as_dict(run):
-            out = original_as_dict(run)
+        def as_dict(run: Any) -> dict[str, Any]:
+            out: dict[str, Any] = original_as_dict(run)
             meta = getattr(run, "_mlpipe", None)
             if meta:
                 end = meta["completed"] or time.time()
@@ -108,16 +110,17 @@ class GlueRuntime:
                     out["ErrorMessage"] = meta["error"]
             return out
 
-        FakeJob.start_job_run = start_job_run
-        FakeJobRun.status = property(status, managed_status.fset)
-        FakeJobRun.as_dict = as_dict
+        # moto's methods are replaced on purpose: this is how the runtime hooks in
+        FakeJob.start_job_run = start_job_run  # type: ignore[method-assign,assignment]
+        FakeJobRun.status = property(status, managed_status.fset)  # type: ignore[method-assign,assignment,attr-defined]
+        FakeJobRun.as_dict = as_dict  # type: ignore[method-assign,assignment]
 
     # ------------------------------------------------------------------ a run
-    def _timeout_seconds(self, job, run) -> float:
+    def _timeout_seconds(self, job: Any, run: Any) -> float:
         minutes = run.timeout or getattr(job, "timeout", None) or DEFAULT_TIMEOUT_MINUTES
         return float(minutes) * self.minute_seconds
 
-    def stop_run(self, run) -> bool:
+    def stop_run(self, run: Any) -> bool:
         """BatchStopJobRun: kill the run's process (or keep it from starting); nothing of it is
         pushed to S3. False when the run already ended."""
         meta = run._mlpipe
@@ -130,7 +133,7 @@ class GlueRuntime:
             self.warm.kill(run.job_run_id)
         return True
 
-    def _stage(self, job, run, mirror: S3Mirror) -> tuple[str, list[str], list[str]]:
+    def _stage(self, job: Any, run: Any, mirror: S3Mirror) -> tuple[str, list[str], list[str]]:
         """(script, argv, py_files) with every s3:// argument staged into ``mirror``."""
         script = str(mirror.pull_object(job.command["ScriptLocation"]))
         args = dict(run.arguments or {})
@@ -160,7 +163,7 @@ class GlueRuntime:
         argv += ["--JOB_NAME", job.name, "--JOB_RUN_ID", run.job_run_id]
         return script, argv, py_files
 
-    def _attempt(self, job, run, workdir: Path):
+    def _attempt(self, job: Any, run: Any, workdir: Path) -> tuple[Outcome, S3Mirror]:
         """Stage, run once, and push on success. Returns (outcome, mirror)."""
         mirror = S3Mirror(endpoint_client("s3", self.endpoint), workdir / "s3")
         script, argv, py_files = self._stage(job, run, mirror)
@@ -182,7 +185,7 @@ class GlueRuntime:
             mirror.push()  # only a successful run publishes anything
         return result, mirror
 
-    def _run(self, job, run) -> None:
+    def _run(self, job: Any, run: Any) -> None:
         meta = run._mlpipe
         stdout = stderr = ""
         try:
@@ -262,7 +265,7 @@ class GlueRuntime:
             LOG.exception("could not write logs for %s", run_id)
 
 
-def _utcnow():
+def _utcnow() -> Any:
     from moto.core.utils import utcnow
 
     return utcnow()

@@ -19,6 +19,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -37,7 +38,7 @@ def with_parent_death_signal(cmd: list[str]) -> list[str]:
     return [setpriv, "--pdeathsig", "KILL", "--", *cmd] if setpriv else list(cmd)
 
 
-def record(record_dir: Path | None, proc: subprocess.Popen) -> Path | None:
+def record(record_dir: Path | None, proc: subprocess.Popen[str]) -> Path | None:
     """Write ``<record_dir>/<pgid>`` = "pgid starttime" for a process group leader."""
     if record_dir is None:
         return None
@@ -60,7 +61,7 @@ class ProcessRegistry:
 
     def __init__(self, record_dir: Path | None = None):
         self.record_dir = record_dir
-        self._procs: dict[str, subprocess.Popen] = {}
+        self._procs: dict[str, subprocess.Popen[str]] = {}
         self._killed: set[str] = set()
         self._lock = threading.Lock()
 
@@ -112,7 +113,7 @@ class ProcessRegistry:
             self.kill(key)
 
 
-def kill_group(proc: subprocess.Popen) -> None:
+def kill_group(proc: subprocess.Popen[str]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -138,7 +139,7 @@ class WarmSpark:
         self.start_timeout = start_timeout
         self.ping_timeout = ping_timeout
         self.record_dir = record_dir
-        self._proc: subprocess.Popen | None = None
+        self._proc: subprocess.Popen[str] | None = None
         self._record: Path | None = None
         self._busy = threading.Lock()
         self._current: str | None = None
@@ -149,7 +150,7 @@ class WarmSpark:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
-    def _start(self) -> subprocess.Popen:
+    def _start(self) -> subprocess.Popen[str]:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the worker keeps it for its lifetime
         env = {**os.environ, "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable)}
         cmd = [sys.executable, "-m", "mlpipe.local_cloud.spark_worker", "--log", str(self.log_path)]
@@ -173,11 +174,13 @@ class WarmSpark:
         return proc
 
     @staticmethod
-    def _read(proc: subprocess.Popen, timeout: float) -> dict | None:
+    def _read(proc: subprocess.Popen[str], timeout: float) -> dict[str, Any] | None:
+        assert proc.stdout is not None  # started with stdout=PIPE
         ready, _, _ = select.select([proc.stdout], [], [], timeout)
         line = proc.stdout.readline() if ready else ""
         try:
-            return json.loads(line) if line else None
+            reply: dict[str, Any] | None = json.loads(line) if line else None
+            return reply
         except json.JSONDecodeError:
             return None
 
@@ -186,6 +189,7 @@ class WarmSpark:
         proc = self._proc
         if proc is None or proc.poll() is not None:
             return False
+        assert proc.stdin is not None  # started with stdin=PIPE
         try:
             proc.stdin.write(json.dumps({"ping": True}) + "\n")
             proc.stdin.flush()
@@ -220,6 +224,7 @@ class WarmSpark:
                 "py_files": py_files,
                 "workdir": str(workdir),
             }
+            assert self._proc.stdin is not None and self._proc.stdout is not None
             try:
                 self._proc.stdin.write(json.dumps(request) + "\n")
                 self._proc.stdin.flush()

@@ -26,6 +26,8 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from mlpipe.aws import endpoint_client, split_s3
 from mlpipe.local_cloud.staging import list_keys
@@ -56,7 +58,9 @@ def join_output(
 
 
 def batches(lines: list[str], max_bytes: int) -> list[list[str]]:
-    out, current, size = [], [], 0
+    out: list[list[str]] = []
+    current: list[str] = []
+    size = 0
     for line in lines:
         if current and size + len(line) + 1 > max_bytes:
             out.append(current)
@@ -68,12 +72,14 @@ def batches(lines: list[str], max_bytes: int) -> list[list[str]]:
     return out
 
 
-def load_contract(model_dir: Path):
+def load_contract(model_dir: Path) -> ModuleType:
     """Import code/inference.py under a fresh module name (no cross-job leakage)."""
     script = model_dir / "code" / "inference.py"
     if not script.exists():
         raise TransformError("model.tar.gz has no code/inference.py")
     spec = importlib.util.spec_from_file_location(f"mlpipe_inference_{uuid.uuid4().hex}", script)
+    if spec is None or spec.loader is None:
+        raise TransformError(f"cannot import {script}")
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(script.parent))
     try:
@@ -99,8 +105,8 @@ class SageMakerRuntime:
         runtime = self
         original = SageMakerModelBackend.create_transform_job
 
-        def create_transform_job(backend, *args, **kwargs):
-            job = original(backend, *args, **kwargs)
+        def create_transform_job(backend: Any, *args: Any, **kwargs: Any) -> Any:
+            job: Any = original(backend, *args, **kwargs)
             job.transform_job_status = "InProgress"
             job.transform_end_time = None
             model = backend._models.get(job.model_name)
@@ -114,11 +120,13 @@ class SageMakerRuntime:
             ).start()
             return job
 
-        SageMakerModelBackend.create_transform_job = create_transform_job
+        # moto's method is replaced on purpose: this is how the runtime hooks in
+        SageMakerModelBackend.create_transform_job = create_transform_job  # type: ignore[method-assign,assignment]
 
-    def _run(self, job, model) -> None:
+    def _run(self, job: Any, model: Any) -> None:
         from moto.core.utils import utcnow
 
+        self.work_root.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix="transform-", dir=self.work_root))
         try:
             if model is None:
@@ -135,7 +143,7 @@ class SageMakerRuntime:
             job.transform_end_time = job.last_modified_time = utcnow()
             shutil.rmtree(workdir, ignore_errors=True)
 
-    def _transform(self, job, model, workdir: Path) -> None:
+    def _transform(self, job: Any, model: Any, workdir: Path) -> None:
         s3 = endpoint_client("s3", self.endpoint)
         data_url = (model.primary_container or {}).get("ModelDataUrl")
         if not data_url:

@@ -25,6 +25,7 @@ import os
 import runpy
 import sys
 import traceback
+from typing import Any
 
 SPARK_CONF = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "8"}
 
@@ -36,7 +37,7 @@ def _purge(workdir: str) -> None:
             del sys.modules[name]
 
 
-def run_one(request: dict) -> dict:
+def run_one(request: dict[str, Any]) -> dict[str, Any]:
     out, err = io.StringIO(), io.StringIO()
     added = [p for p in request.get("py_files", []) if p not in sys.path]
     sys.path[:0] = added
@@ -64,7 +65,7 @@ def run_one(request: dict) -> dict:
     return {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
 
 
-def ping(spark) -> dict:
+def ping(spark: Any) -> dict[str, Any]:
     try:
         spark.sparkContext._jvm.java.lang.System.currentTimeMillis()
         return {"pong": True}
@@ -75,7 +76,7 @@ def ping(spark) -> dict:
 def main() -> int:
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # the JVM and any stray print go to stderr, never into the protocol
-    sys.stdout = sys.__stdout__ = os.fdopen(1, "w", buffering=1, closefd=False)
+    sys.stdout = sys.__stdout__ = os.fdopen(1, "w", buffering=1, closefd=False)  # type: ignore[misc]  # the JVM's fd 1 is stderr now; Python's stdout must follow
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master(

@@ -24,6 +24,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from mlpipe.aws import split_s3
 
@@ -55,7 +56,7 @@ def _md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def list_keys(s3, bucket: str, prefix: str) -> dict[str, str]:
+def list_keys(s3: Any, bucket: str, prefix: str) -> dict[str, str]:
     """key -> ETag (unquoted) for every object under ``prefix`` (paginated)."""
     out: dict[str, str] = {}
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
@@ -68,7 +69,7 @@ def names_run_date(prefix: str) -> bool:
     return any(seg.startswith("run_date=") for seg in prefix.split("/"))
 
 
-def list_run_date_slice(s3, bucket: str, prefix: str, run_date: str) -> dict[str, str]:
+def list_run_date_slice(s3: Any, bucket: str, prefix: str, run_date: str) -> dict[str, str]:
     """key -> ETag under ``prefix`` for the ``run_date=<run_date>`` partitions (at any depth)
     and the loose objects outside any partition; other run dates and ``_``-prefixed
     directories (scratch such as ``_tmp/``) are not even listed."""
@@ -92,7 +93,7 @@ def list_run_date_slice(s3, bucket: str, prefix: str, run_date: str) -> dict[str
 
 
 class S3Mirror:
-    def __init__(self, s3, root: Path):
+    def __init__(self, s3: Any, root: Path):
         self.s3 = s3
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)

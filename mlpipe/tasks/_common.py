@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from invoke import Exit
+from invoke import Context, Exit
 
 from mlpipe import ROOT
 
+if TYPE_CHECKING:
+    from mlpipe.config import Settings
 
-def setting(c, name: str, override=None):
+
+def setting(c: Context, name: str, override: Any = None) -> Any:
     """CLI value if given, else ``mlpipe.<name>`` from invoke.yaml."""
     return override if override not in (None, "") else c.config.mlpipe[name]
 
@@ -19,11 +23,13 @@ def repo_path(value: str | Path) -> Path:
     return path if path.is_absolute() else ROOT / path
 
 
-def fail(message: str, code: int = 1):
+def fail(message: str, code: int = 1) -> NoReturn:
     raise Exit(f"error: {message}", code=code)
 
 
-def settings_for(c, target=None, env=None, **overrides):
+def settings_for(
+    c: Context, target: str | None = None, env: str | None = None, **overrides: Any
+) -> Settings:
     """Settings for a task: CLI values, else invoke.yaml; a bad value is a one-line exit."""
     from mlpipe.config import ConfigError, load_settings
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from invoke import task
+from invoke import Context, Exit, task
 
 from mlpipe.local_cloud.control import (
     LocalCloud,
@@ -14,7 +14,7 @@ from mlpipe.local_cloud.control import (
 from mlpipe.tasks._common import fail, repo_path, setting
 
 
-def cloud(c, port=None) -> LocalCloud:
+def cloud(c: Context, port: str | int | None = None) -> LocalCloud:
     """The local cloud of this state dir: on ``port`` if given, else on the running server's
     port, else on ``mlpipe.local_port``."""
     state_dir = repo_path(setting(c, "local_state_dir"))
@@ -24,11 +24,11 @@ def cloud(c, port=None) -> LocalCloud:
     try:
         return LocalCloud(state_dir, port=parse_port(port))
     except LocalCloudError as exc:
-        fail(str(exc), code=2)
+        raise Exit(f"error: {exc}", code=2) from None
 
 
 @task(help={"port": "port to serve on (default: mlpipe.local_port, 4566)"})
-def up(c, port=None):
+def up(c: Context, port: str | None = None) -> None:
     """Start the local cloud in the background (pid + log file, waits until ready)."""
     lc = cloud(c, port if port not in (None, "") else setting(c, "local_port"))
     try:
@@ -41,14 +41,14 @@ def up(c, port=None):
 
 
 @task(help={"port": "port it serves on (default: mlpipe.local_port)"})
-def down(c, port=None):
+def down(c: Context, port: str | None = None) -> None:
     """Stop the local cloud and every job process it started."""
     lc = cloud(c, port)
     print("local cloud stopped" if lc.stop() else "local cloud was not running")
 
 
 @task(help={"port": "port it serves on (default: mlpipe.local_port)"})
-def status(c, port=None):
+def status(c: Context, port: str | None = None) -> None:
     """Show whether the local cloud runs, where, and its last log line."""
     lc = cloud(c, port)
     pid = lc.pid()
@@ -68,7 +68,9 @@ def status(c, port=None):
         "env": "environment (default: mlpipe.env)",
     }
 )
-def tick(c, rule=None, target=None, env=None):
+def tick(
+    c: Context, rule: str | None = None, target: str | None = None, env: str | None = None
+) -> None:
     """Fire an EventBridge schedule rule now (starts its Step Functions targets)."""
     from mlpipe.aws import client
     from mlpipe.local_cloud.scheduler import fire

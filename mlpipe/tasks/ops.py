@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from invoke import Context, task
 from rich.console import Console
 
 from mlpipe import cleanup as sweeper
 from mlpipe import runs
-from mlpipe.config import PIPELINES
+from mlpipe.config import PIPELINES, Settings
 from mlpipe.report import print_tables, rows_table
 from mlpipe.tasks._common import fail, settings_for
 
@@ -17,13 +19,13 @@ TARGET_HELP = {
 }
 
 
-def _plan_rows(resources) -> list[dict]:
+def _plan_rows(resources: list[sweeper.Resource]) -> list[dict[str, Any]]:
     return [
         {"kind": r.kind, "resource": r.name, "state": r.state, "cost": r.cost} for r in resources
     ]
 
 
-def _sweep(settings, apply: bool, include_data: bool, what: str) -> None:
+def _sweep(settings: Settings, apply: bool, include_data: bool, what: str) -> None:
     """Plan, print, and with ``apply`` stop + delete; exits non-zero when anything failed."""
     from botocore.exceptions import BotoCoreError
 
@@ -73,7 +75,13 @@ def _sweep(settings, apply: bool, include_data: bool, what: str) -> None:
         "include-data": "also delete raw data and the buckets",
     }
 )
-def cleanup(c, target=None, env=None, apply=False, include_data=False):
+def cleanup(
+    c: Context,
+    target: str | None = None,
+    env: str | None = None,
+    apply: bool = False,
+    include_data: bool = False,
+) -> None:
     """Find everything tagged for this env (dry run), or stop and delete it with --apply."""
     _sweep(settings_for(c, target, env), apply, include_data, "cleanup")
 
@@ -126,7 +134,7 @@ def logs(
     from mlpipe.logs import execution_logs
     from mlpipe.status import find_execution
 
-    if pipeline not in PIPELINES:
+    if pipeline is None or pipeline not in PIPELINES:
         fail(f"name a pipeline: {', '.join(PIPELINES)}", code=2)
     settings = settings_for(c, target, env)
     sfn, console = client(settings, "stepfunctions"), Console()
@@ -165,7 +173,7 @@ def graph(
     from mlpipe.status import NoSuchExecution, execution_history
     from mlpipe.tasks._common import repo_path, setting
 
-    if pipeline not in PIPELINES:
+    if pipeline is None or pipeline not in PIPELINES:
         fail(f"name a pipeline: {', '.join(PIPELINES)}", code=2)
     if format not in EXTENSIONS:
         fail(f"unknown format {format!r}: mermaid, dot, png or svg", code=2)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from invoke import task
+from invoke import Context, task
 from rich.console import Console
 
 from mlpipe import pipelines, runs
-from mlpipe.config import PIPELINES
+from mlpipe.config import PIPELINES, Settings
 from mlpipe.report import manifest_table, print_tables, rows_table
 from mlpipe.tasks._common import fail, repo_path, setting, settings_for
 
 
-def _progress(console: Console, started: float):
-    def on_event(event):
+def _progress(console: Console, started: float) -> Callable[[runs.Event], None]:
+    def on_event(event: runs.Event) -> None:
         elapsed = time.monotonic() - started
         if "stateEnteredEventDetails" in event:
             console.print(
@@ -35,7 +38,9 @@ def _progress(console: Console, started: float):
     return on_event
 
 
-def _summary_churn(console, settings, run_date, name, context):
+def _summary_churn(
+    console: Console, settings: Settings, run_date: str, name: str, context: object
+) -> None:
     clean = f"{settings.paths['churn_clean']}run_date={run_date}/"
     by_country = f"{settings.paths['churn_features']}by_country/run_date={run_date}/"
     print_tables(
@@ -50,7 +55,9 @@ def _summary_churn(console, settings, run_date, name, context):
     )
 
 
-def _summary_emr(console, settings, run_date, name, expected):
+def _summary_emr(
+    console: Console, settings: Settings, run_date: str, name: str, expected: Any
+) -> None:
     column = settings.emr_cluster["partition_by"]
     written = pipelines.emr_partitions(settings, run_date, column)
     rows = [
@@ -70,7 +77,9 @@ def _summary_emr(console, settings, run_date, name, expected):
     console.print("clusters: " + ", ".join(f"{n} {st}" for n, st in states))
 
 
-def _summary_inference(console, settings, run_date, name, labels):
+def _summary_inference(
+    console: Console, settings: Settings, run_date: str, name: str, labels: Any
+) -> None:
     rows = pipelines.inference_output(settings, name)
     from abalone_model.data import FEATURES
 
@@ -89,10 +98,16 @@ def _summary_inference(console, settings, run_date, name, labels):
         )
 
 
-SUMMARIES = {"churn": _summary_churn, "emr": _summary_emr, "inference": _summary_inference}
+SUMMARIES: dict[str, Callable[[Console, Settings, str, str, Any], None]] = {
+    "churn": _summary_churn,
+    "emr": _summary_emr,
+    "inference": _summary_inference,
+}
 
 
-def _launch(settings, pipeline: str, run_date: str, input_path):
+def _launch(
+    settings: Settings, pipeline: str, run_date: str, input_path: Path | None
+) -> pipelines.Launch:
     """pipelines.launch with every refusal as one line."""
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -113,7 +128,7 @@ def _launch(settings, pipeline: str, run_date: str, input_path):
         fail(unreachable(settings, exc), code=3)
 
 
-def unreachable(settings, exc) -> str:
+def unreachable(settings: Settings, exc: Exception) -> str:
     hint = " (run `invoke local.up`, then `invoke deploy --target local`)"
     local = settings.target == "local"
     return f"cannot reach {settings.endpoint or 'AWS'}: {type(exc).__name__}{hint if local else ''}"
@@ -130,7 +145,15 @@ def unreachable(settings, exc) -> str:
         "verbose": "on failure, also print the execution's full error and cause (JSON)",
     },
 )
-def run(c, pipeline=None, input=None, run_date=None, target=None, env=None, verbose=False):
+def run(
+    c: Context,
+    pipeline: str | None = None,
+    input: str | None = None,
+    run_date: str | None = None,
+    target: str | None = None,
+    env: str | None = None,
+    verbose: bool = False,
+) -> None:
     """Run a pipeline: upload input, start, follow live, print the results."""
     from botocore.exceptions import BotoCoreError
 

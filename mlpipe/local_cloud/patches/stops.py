@@ -9,13 +9,15 @@ AWS returns.
 
 from __future__ import annotations
 
+from typing import Any
+
 from mlpipe.local_cloud.patches._registry import ORIGINALS
 
 GLUE_ACTIVE = ("STARTING", "RUNNING", "WAITING", "STOPPING")
 
 
 # --------------------------------------------------------------------------- glue_batch_stop_job_run
-def batch_stop_job_run(backend, job_name: str, run_ids: list[str]) -> dict:
+def batch_stop_job_run(backend: Any, job_name: str, run_ids: list[str]) -> dict[str, Any]:
     """BatchStopJobRun's response body: each run is stopped through its hook, or an error."""
     successes, errors = [], []
     job = backend.jobs.get(job_name)
@@ -50,17 +52,17 @@ def _patch_glue_batch_stop_job_run() -> None:
 
     ORIGINALS["glue_batch_stop_job_run"] = getattr(GlueResponse, "batch_stop_job_run", None)
 
-    def response(self):
+    def response(self: GlueResponse) -> ActionResult:
         body = batch_stop_job_run(
             self.glue_backend, self._get_param("JobName"), self._get_param("JobRunIds") or []
         )
         return ActionResult(body)
 
-    GlueResponse.batch_stop_job_run = response
+    GlueResponse.batch_stop_job_run = response  # type: ignore[attr-defined]  # moto lacks the action: add it
 
 
 # --------------------------------------------------------------------------- sagemaker_stop_transform_job
-def stop_transform_job(backend, name: str) -> None:
+def stop_transform_job(backend: Any, name: str) -> None:
     """StopTransformJob: an InProgress job goes Stopping (its hook cancels the work, which ends
     Stopped); a finished job is left as it is, as on AWS; an unknown one is a ValidationError."""
     from moto.sagemaker.exceptions import ValidationError
@@ -86,11 +88,11 @@ def _patch_sagemaker_stop_transform_job() -> None:
         SageMakerResponse, "stop_transform_job", None
     )
 
-    def response(self):
+    def response(self: SageMakerResponse) -> EmptyResult:
         stop_transform_job(self.sagemaker_backend, self._get_param("TransformJobName"))
         return EmptyResult()
 
-    SageMakerResponse.stop_transform_job = response
+    SageMakerResponse.stop_transform_job = response  # type: ignore[attr-defined]  # moto lacks the action: add it
 
 
 PATCHES = {
