@@ -36,7 +36,7 @@ class LocalCloudError(RuntimeError):
     """A one-line reason the local cloud cannot start (busy port, second instance...)."""
 
 
-def parse_port(value) -> int:
+def parse_port(value: object) -> int:
     """A TCP port from a CLI value; ``LocalCloudError`` (one line) for anything else."""
     try:
         port = int(str(value).strip())
@@ -111,7 +111,7 @@ class LocalCloud:
     state_dir: Path
     host: str = "127.0.0.1"
     port: int = 4566
-    env: dict = field(default_factory=dict)  # extra environment for the server process
+    env: dict[str, str] = field(default_factory=dict)  # extra environment for the server process
     previous_session: str | None = field(default=None, init=False)  # set by start()
 
     @property

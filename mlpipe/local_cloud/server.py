@@ -38,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     from mlpipe.local_cloud.glue import GlueRuntime
     from mlpipe.local_cloud.patches import apply_all
     from mlpipe.local_cloud.sagemaker import SageMakerRuntime
-    from mlpipe.local_cloud.tls import Listeners
     from mlpipe.local_cloud.scheduler import Scheduler
+    from mlpipe.local_cloud.tls import Listeners
 
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
     applied = apply_all()
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     scheduler.start()
     stopped = threading.Event()
 
-    def shutdown(signum, frame):
+    def shutdown(signum: int, frame: object) -> None:
         stopped.set()
 
     signal.signal(signal.SIGTERM, shutdown)
