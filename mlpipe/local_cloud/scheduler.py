@@ -16,7 +16,9 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 LOG = logging.getLogger("mlpipe.local_cloud.scheduler")
 RATE_RE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -69,7 +71,7 @@ class Cron:
         return self.matches(minute) and (last is None or last < start) and since <= now
 
 
-def _field(spec: str, low: int, high: int, names: dict) -> frozenset[int] | None:
+def _field(spec: str, low: int, high: int, names: dict[str, int]) -> frozenset[int] | None:
     if spec in ("*", "?"):
         return None
     allowed: set[int] = set()
@@ -90,7 +92,7 @@ def _field(spec: str, low: int, high: int, names: dict) -> frozenset[int] | None
     return frozenset(allowed)
 
 
-def _value(token: str, names: dict) -> int:
+def _value(token: str, names: dict[str, int]) -> int:
     token = token.upper()
     if token in names:
         return names[token]
@@ -131,7 +133,7 @@ def parse_schedule(expression: str) -> Rate | Cron:
     raise ScheduleError(f"not a rate() or cron() expression: {expression!r}")
 
 
-def fire(events, sfn, rule_name: str) -> list[str]:
+def fire(events: Any, sfn: Any, rule_name: str) -> list[str]:
     """Start one execution per Step Functions target of ``rule_name``; returns execution ARNs."""
     started = []
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")[:-3]
@@ -149,7 +151,12 @@ def fire(events, sfn, rule_name: str) -> list[str]:
 
 
 class Scheduler:
-    def __init__(self, events_factory, sfn_factory, interval: float = 5.0):
+    def __init__(
+        self,
+        events_factory: Callable[[], Any],
+        sfn_factory: Callable[[], Any],
+        interval: float = 5.0,
+    ) -> None:
         self.events_factory, self.sfn_factory = events_factory, sfn_factory
         self.interval = interval
         self.first_seen: dict[str, float] = {}
