@@ -34,12 +34,17 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
     StatesErrorNameType,
 )
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.credentials import (
+    StateCredentials,
+)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
     ResourceCondition,
+    ResourceRuntimePart,
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
     StateTaskServiceCallback,
 )
+from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
 
@@ -62,28 +67,33 @@ class _PollingService(StateTaskServiceCallback):
     error_prefix: str = ""  # e.g. "EMR.AmazonElasticMapReduceException"
     parameters: dict[str, set[str]] = {}  # action (lower case) -> accepted Parameters
 
-    def __init__(self):
-        super().__init__(supported_integration_patterns={ResourceCondition.Sync})
+    def __init__(self) -> None:
+        # moto declares its ResourceCondition constants as plain str class attributes
+        super().__init__(supported_integration_patterns={ResourceCondition.Sync})  # type: ignore[arg-type]
 
     def _get_supported_parameters(self) -> set[str] | None:
         """None marks an unsupported action: moto then rejects the definition."""
         return self.parameters.get(self._action())
 
-    def _client(self, resource_runtime_part, state_credentials):
+    def _client(
+        self, resource_runtime_part: ResourceRuntimePart, state_credentials: StateCredentials
+    ) -> Any:
         return boto_client_for(
             service=self.boto_service,
             region=resource_runtime_part.region,
             state_credentials=state_credentials,
         )
 
-    def _from_error(self, env, ex: Exception) -> FailureEvent:
+    def _from_error(self, env: Environment, ex: Exception) -> FailureEvent:
         if isinstance(ex, ClientError):
             return self._failure(
                 env, self.error_prefix, ex.response["Error"].get("Message", str(ex)), custom=True
             )
         return super()._from_error(env=env, ex=ex)
 
-    def _failure(self, env, error: str, cause: str, custom: bool = False) -> FailureEvent:
+    def _failure(
+        self, env: Environment, error: str, cause: str, custom: bool = False
+    ) -> FailureEvent:
         name = (
             CustomErrorName(error)
             if custom
@@ -93,7 +103,9 @@ class _PollingService(StateTaskServiceCallback):
             env=env,
             error_name=name,
             event_type=HistoryEventType.TaskFailed,
-            event_details=EventDetails(
+            # moto's EventDetails TypedDict lists every event kind as required; moto itself
+            # builds it with one key, as here
+            event_details=EventDetails(  # type: ignore[typeddict-item]
                 taskFailedEventDetails=TaskFailedEventDetails(
                     error=error,
                     cause=cause,
@@ -103,7 +115,7 @@ class _PollingService(StateTaskServiceCallback):
             ),
         )
 
-    def _task_failed(self, env, description: dict) -> FailureEventException:
+    def _task_failed(self, env: Environment, description: dict[str, Any]) -> FailureEventException:
         return FailureEventException(
             self._failure(env, "States.TaskFailed", json.dumps(json_safe(description)))
         )
@@ -112,8 +124,12 @@ class _PollingService(StateTaskServiceCallback):
         return self.resource.api_action.lower()
 
     def _eval_service_task(
-        self, env, resource_runtime_part, normalised_parameters, state_credentials
-    ):
+        self,
+        env: Environment,
+        resource_runtime_part: ResourceRuntimePart,
+        normalised_parameters: dict[str, Any],
+        state_credentials: StateCredentials,
+    ) -> None:
         handler = getattr(self, f"_call_{self._action()}", None)
         if handler is None:
             raise ValueError(f"unsupported {self.boto_service} action {self.resource.api_action!r}")
@@ -121,7 +137,11 @@ class _PollingService(StateTaskServiceCallback):
         env.stack.append(json_safe(handler(client, normalised_parameters)))
 
     def _build_sync_resolver(
-        self, env, resource_runtime_part, normalised_parameters, state_credentials
+        self,
+        env: Environment,
+        resource_runtime_part: ResourceRuntimePart,
+        normalised_parameters: dict[str, Any],
+        state_credentials: StateCredentials,
     ) -> Callable[[], Any]:
         started = env.stack.pop()
         client = self._client(resource_runtime_part, state_credentials)
@@ -131,7 +151,7 @@ class _PollingService(StateTaskServiceCallback):
                 f"{self.resource.api_action} has no .sync integration (use request-response)"
             )
 
-        def resolver():
+        def resolver() -> Any:
             return poll(env, client, started, normalised_parameters)
 
         return resolver
@@ -173,23 +193,23 @@ class StateTaskServiceEmr(_PollingService):
         "cancelstep": {"ClusterId", "StepId"},
     }
 
-    def _call_createcluster(self, client, params):
+    def _call_createcluster(self, client: Any, params: dict[str, Any]) -> dict[str, Any]:
         out = client.run_job_flow(**params)
         return {"ClusterId": out["JobFlowId"], "ClusterArn": out.get("ClusterArn")}
 
-    def _call_addstep(self, client, params):
+    def _call_addstep(self, client: Any, params: dict[str, Any]) -> dict[str, Any]:
         out = client.add_job_flow_steps(JobFlowId=params["ClusterId"], Steps=[params["Step"]])
         return {"StepId": out["StepIds"][0]}
 
-    def _call_terminatecluster(self, client, params):
+    def _call_terminatecluster(self, client: Any, params: dict[str, Any]) -> dict[str, Any]:
         client.terminate_job_flows(JobFlowIds=[params["ClusterId"]])
         return {}
 
-    def _call_cancelstep(self, client, params):
+    def _call_cancelstep(self, client: Any, params: dict[str, Any]) -> dict[str, Any]:
         out = client.cancel_steps(ClusterId=params["ClusterId"], StepIds=[params["StepId"]])
         return {"CancelStepsInfoList": out.get("CancelStepsInfoList", [])}
 
-    def _poll_createcluster(self, env, client, started, params):
+    def _poll_createcluster(self, env: Environment, client: Any, started: Any, params: Any) -> Any:
         cluster = client.describe_cluster(ClusterId=started["ClusterId"])["Cluster"]
         state = cluster["Status"]["State"]
         if state in ("WAITING", "RUNNING"):
@@ -198,7 +218,7 @@ class StateTaskServiceEmr(_PollingService):
             raise self._task_failed(env, {"Cluster": cluster})
         return None
 
-    def _poll_addstep(self, env, client, started, params):
+    def _poll_addstep(self, env: Environment, client: Any, started: Any, params: Any) -> Any:
         step = client.describe_step(ClusterId=params["ClusterId"], StepId=started["StepId"])["Step"]
         state = step["Status"]["State"]
         if state == "COMPLETED":
@@ -207,7 +227,9 @@ class StateTaskServiceEmr(_PollingService):
             raise self._task_failed(env, {"Step": step})
         return None
 
-    def _poll_terminatecluster(self, env, client, started, params):
+    def _poll_terminatecluster(
+        self, env: Environment, client: Any, started: Any, params: Any
+    ) -> Any:
         cluster = client.describe_cluster(ClusterId=params["ClusterId"])["Cluster"]
         return (
             {"Cluster": {"Id": cluster["Id"], "Status": {"State": cluster["Status"]["State"]}}}
@@ -241,14 +263,16 @@ class StateTaskServiceSageMaker(_PollingService):
         "stoptransformjob": {"TransformJobName"},
     }
 
-    def _call_createtransformjob(self, client, params):
+    def _call_createtransformjob(self, client: Any, params: dict[str, Any]) -> dict[str, Any]:
         return {"TransformJobArn": client.create_transform_job(**params)["TransformJobArn"]}
 
-    def _call_stoptransformjob(self, client, params):
+    def _call_stoptransformjob(self, client: Any, params: dict[str, Any]) -> dict[str, Any]:
         client.stop_transform_job(**params)
         return {}
 
-    def _poll_createtransformjob(self, env, client, started, params):
+    def _poll_createtransformjob(
+        self, env: Environment, client: Any, started: Any, params: Any
+    ) -> Any:
         job = client.describe_transform_job(TransformJobName=params["TransformJobName"])
         job.pop("ResponseMetadata", None)
         status = job["TransformJobStatus"]

@@ -38,6 +38,9 @@ KNOWN_LINTER_GAPS = {
     ("UNKNOWN_CONDITION_FOR_ACTION", "kms:GenerateDataKey"),
     ("UNKNOWN_CONDITION_FOR_ACTION", "kms:Decrypt"),
 }
+# Services that do not document aws:SourceAccount when assuming a role (a condition on it would
+# block them): EC2 instance profiles, Glue job roles.
+NO_SOURCE_KEYS = {"ec2.amazonaws.com", "glue.amazonaws.com"}
 RESOURCE_POLICIES = {
     "aws_kms_key",
     "aws_sns_topic_policy",
@@ -224,11 +227,7 @@ def lint(doc: dict, rtype: str = "aws_iam_role_policy", attr: str = "policy") ->
                 problems.append(f"iam:PassRole without iam:PassedToService on {st.get('Resource')}")
         if attr == "assume_role_policy":
             services = _as_list(st.get("Principal", {}).get("Service", []))
-            if (
-                services
-                and set(services) != {"ec2.amazonaws.com"}
-                and "aws:SourceAccount" not in keys
-            ):
+            if services and not set(services) <= NO_SOURCE_KEYS and "aws:SourceAccount" not in keys:
                 problems.append(f"trust of {services} without aws:SourceAccount")
     return problems
 

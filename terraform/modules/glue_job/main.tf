@@ -47,11 +47,8 @@ data "aws_iam_policy_document" "assume" {
       type        = "Service"
       identifiers = ["glue.amazonaws.com"]
     }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account]
-    }
+    # No aws:SourceAccount/SourceArn here: Glue does not document sending them when it assumes a
+    # job role, and a condition on a key that is absent would stop every run.
   }
 }
 

@@ -33,7 +33,11 @@ data "aws_iam_policy_document" "assume" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = ["arn:${local.p}:states:${local.region}:${local.account}:stateMachine:${var.name}"]
+      # the machine, and its versions and aliases (<arn>:<qualifier>)
+      values = [
+        "arn:${local.p}:states:${local.region}:${local.account}:stateMachine:${var.name}",
+        "arn:${local.p}:states:${local.region}:${local.account}:stateMachine:${var.name}:*",
+      ]
     }
   }
 }
