@@ -13,8 +13,12 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlpipe import ROOT
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 LOG4J = ROOT / "mlpipe" / "conf" / "log4j2.properties"
 MASTER = "local[2]"
@@ -32,7 +36,9 @@ def session_conf(overrides: dict[str, str] | None = None) -> dict[str, str]:
     return {**DEFAULT_CONF, **SESSION_CONF, **(overrides or {})}
 
 
-def local_session(app_name: str = "mlpipe", conf: dict[str, str] | None = None, master=MASTER):
+def local_session(
+    app_name: str = "mlpipe", conf: dict[str, str] | None = None, master: str = MASTER
+) -> SparkSession:
     """A local SparkSession with ``session_conf(conf)``, as the jobs configure it.
 
     Memory settings only apply when this call starts the JVM (the first session in a process).
