@@ -38,12 +38,15 @@ TERMINAL = {"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR"}
 
 
 class TinyJob:
-    def __init__(self, endpoint: str, tags: dict | None = None, label: str = "tiny"):
+    def __init__(
+        self, cloud, tags: dict | None = None, label: str = "tiny"
+    ):  # cloud: a running control.LocalCloud
         self.uid = uuid.uuid4().hex[:6]
         self.bucket = f"{label}-{self.uid}"
         self.name = f"{label}-{self.uid}"
-        self.s3 = endpoint_client("s3", endpoint)
-        self.glue = endpoint_client("glue", endpoint)
+        verify = str(cloud.ca_bundle)
+        self.s3 = endpoint_client("s3", cloud.endpoint, verify=verify)
+        self.glue = endpoint_client("glue", cloud.endpoint, verify=verify)
         self.s3.create_bucket(Bucket=self.bucket)
         self.s3.put_object(Bucket=self.bucket, Key="code/job.py", Body=SCRIPT.encode())
         self.glue.create_job(

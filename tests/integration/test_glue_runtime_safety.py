@@ -21,7 +21,7 @@ DAY = "2023-08-01"
 def job(local_cloud):
     if local_cloud is None:
         pytest.skip("Glue runtime tests need the embedded local cloud")
-    return TinyJob(local_cloud.endpoint)
+    return TinyJob(local_cloud)
 
 
 @pytest.mark.timeout(180)

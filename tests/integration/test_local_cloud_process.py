@@ -60,7 +60,7 @@ def test_up_twice_then_down_leaves_no_process(tmp_path):
 def _s3(cloud):
     from mlpipe.aws import endpoint_client
 
-    return endpoint_client("s3", cloud.endpoint)
+    return endpoint_client("s3", cloud.endpoint, verify=str(cloud.ca_bundle))
 
 
 @pytest.mark.timeout(30)
@@ -128,7 +128,7 @@ def test_jobs_and_work_dirs_do_not_outlive_a_killed_server(tmp_path):
     cloud = LocalCloud(state, port=free_port())
     cloud.start()
     pid = cloud.pid()
-    job = TinyJob(cloud.endpoint)
+    job = TinyJob(cloud)
     run_id = job.start(run_date="2023-08-01", sleep="120")
     job.wait(run_id, states={"RUNNING"}, timeout=60)
     deadline = time.monotonic() + 120

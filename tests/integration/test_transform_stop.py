@@ -52,8 +52,9 @@ def test_stop_transform_job_stops_it_and_nothing_is_written(local_cloud):
         pytest.skip("needs the embedded local cloud")
     uid = uuid.uuid4().hex[:6]
     bucket, name = f"tf-{uid}", f"tf-{uid}"
-    s3 = endpoint_client("s3", local_cloud.endpoint)
-    sm = endpoint_client("sagemaker", local_cloud.endpoint)
+    verify = str(local_cloud.ca_bundle)
+    s3 = endpoint_client("s3", local_cloud.endpoint, verify=verify)
+    sm = endpoint_client("sagemaker", local_cloud.endpoint, verify=verify)
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="model/model.tar.gz", Body=model_tar())
     for i in range(30):  # 30 objects x 0.5 s each: 15 s of work
