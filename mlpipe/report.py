@@ -9,10 +9,15 @@ from rich.table import Table
 
 
 def manifest_table(manifest: dict[str, Any]) -> Table:
-    """Counts of a clean_customers manifest, with the reconciliation check."""
-    table = Table(title=f"clean_customers  run_date={manifest['run_date']}", show_header=True)
+    """Counts of a clean_customers manifest, with the reconciliation check (data lines counted
+    by the line reader = clean + quarantined rows, duplicates included)."""
+    run = f"  run_id={manifest['run_id']}" if manifest.get("run_id") else ""
+    table = Table(title=f"clean_customers  run_date={manifest['run_date']}{run}", show_header=True)
     table.add_column("metric")
     table.add_column("rows", justify="right")
+    lines = [manifest.get(k) for k in ("physical_lines", "blank_lines", "header_lines")]
+    if None not in lines:
+        table.add_row("input lines (physical / blank / header)", " / ".join(map(str, lines)))
     table.add_row("input_rows", str(manifest["input_rows"]))
     table.add_row("clean_rows", str(manifest["clean_rows"]))
     table.add_row("quarantined_rows", str(manifest["quarantined_rows"]))
@@ -22,6 +27,8 @@ def manifest_table(manifest: dict[str, Any]) -> Table:
     table.add_row("duplicates exact / conflicting", f"{dups['exact']} / {dups['conflicting']}")
     table.add_row("age_imputed", f"{manifest['age_imputed']} (median {manifest['age_median']})")
     ok = manifest["input_rows"] == manifest["clean_rows"] + manifest["quarantined_rows"]
+    if None not in lines:  # rows written must account for every data line the file holds
+        ok = ok and lines[0] - lines[1] - lines[2] == manifest["input_rows"]
     table.add_row("reconciliation", "[green]OK[/green]" if ok else "[red]MISMATCH[/red]")
     return table
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -24,6 +23,13 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from churn_transforms.errors import InputError
+from churn_transforms.layout import (
+    MANIFEST,
+    RUN_ID_RE,
+    SUCCESS,
+    date_dir,
+    published_prefix,
+)
 from churn_transforms.schema import INPUT_COLUMNS, raw_schema, src
 
 SESSION_CONF = {
@@ -35,9 +41,6 @@ SESSION_CONF = {
 # The CSV parser's limit on fields per line (its default, 20480, makes a longer line of commas
 # fail the whole job); a line with more fields than the header is quarantined as malformed_row.
 MAX_COLUMNS = 1_000_000
-MANIFEST = "_manifest.json"
-SUCCESS = "_SUCCESS"
-RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 def get_spark(app_name: str, shuffle_partitions: str | None = None) -> SparkSession:
@@ -257,15 +260,6 @@ class _FS:
             reader.close()
 
 
-def date_dir(base: str, run_date: str) -> str:
-    return f"{base.rstrip('/')}/run_date={run_date}"
-
-
-def run_prefix(base: str, run_date: str, run_id: str) -> str:
-    """The immutable prefix one run writes one output under."""
-    return f"{date_dir(base, run_date)}/run_id={run_id}"
-
-
 def check_run_id(run_id: str) -> str:
     if not RUN_ID_RE.fullmatch(run_id or ""):
         raise InputError(
@@ -291,29 +285,46 @@ def read_manifest(spark: SparkSession, base: str, run_date: str) -> dict | None:
     return json.loads(fs.read_text(uri))
 
 
-def resolve_published(spark: SparkSession, base: str, run_date: str, output: str) -> str:
-    """The prefix holding ``output`` of the run published for ``run_date`` under ``base``."""
+def resolve_published(
+    spark: SparkSession, base: str, run_date: str, output: str, output_base: str | None = None
+) -> str:
+    """The prefix holding ``output`` of the run published for ``run_date`` under ``base``
+    (``output_base``: where that output lives when it is not under ``base``, e.g. the clean
+    job's quarantine)."""
     manifest = read_manifest(spark, base, run_date)
     if manifest is None or not _FS(spark, base).exists(f"{date_dir(base, run_date)}/{SUCCESS}"):
         raise InputError(
             f"no published run (no {MANIFEST} + {SUCCESS}) in {date_dir(base, run_date)}"
         )
-    try:
-        return manifest["outputs"][output]
-    except KeyError:
-        raise InputError(
-            f"manifest in {date_dir(base, run_date)} names no {output!r} output"
-        ) from None
+    return published_prefix(manifest, output, output_base or base)
 
 
 class RunOutputs:
     """The prefixes of one run: ``prepare`` them, write there, then ``publish`` the manifest
-    (and ``_SUCCESS``) under ``base``. ``discard`` removes this run's prefixes (after a failure:
-    no manifest names them, so readers never saw them)."""
+    (and ``_SUCCESS``) under ``base``. ``discard`` removes this run's prefixes after a failure
+    before publication (no manifest names them, so no reader ever saw them); once the manifest is
+    written the run is published and ``discard`` does nothing."""
 
-    def __init__(self, spark: SparkSession, base: str, run_date: str, run_id: str, prefixes: dict):
+    def __init__(
+        self,
+        spark: SparkSession,
+        base: str,
+        run_date: str,
+        run_id: str,
+        prefixes: dict,
+        bases: dict | None = None,
+    ):
         self.spark, self.base, self.run_date, self.run_id = spark, base, run_date, run_id
         self.prefixes = prefixes
+        self.bases = bases or {name: base for name in prefixes}
+        self.published = False
+
+    def relative(self) -> dict[str, str]:
+        """Each output's prefix relative to its own base (what the manifest records)."""
+        return {
+            name: prefix[len(self.bases[name].rstrip("/")) + 1 :]
+            for name, prefix in self.prefixes.items()
+        }
 
     def prepare(self) -> None:
         """Refuse to reuse the published run's id; clear leftovers of a failed attempt."""
@@ -325,28 +336,37 @@ class RunOutputs:
             )
         self.discard()
 
+    def _roots(self) -> list[str]:
+        return sorted(
+            {p.rsplit("/run_id=", 1)[0] + f"/run_id={self.run_id}" for p in self.prefixes.values()}
+        )
+
     def discard(self) -> None:
-        roots = {
-            p.rsplit("/run_id=", 1)[0] + f"/run_id={self.run_id}" for p in self.prefixes.values()
-        }
-        for root in sorted(roots):
+        if self.published:
+            return
+        for root in self._roots():
             fs = _FS(self.spark, root)
             if fs.exists(root):
                 fs.delete(root)
 
     def publish(self, manifest: dict) -> None:
-        """The commit point: the manifest (one atomic object), then ``_SUCCESS``; then prune
-        runs older than the previous one (a reader that resolved it just before may still read)."""
+        """The commit point is the manifest (one atomic object); then ``_SUCCESS``; then runs
+        older than the previous one are pruned (a reader that resolved the previous manifest
+        just before may still be reading it)."""
         directory = date_dir(self.base, self.run_date)
         fs = _FS(self.spark, self.base)
         previous = read_manifest(self.spark, self.base, self.run_date)
         text = json.dumps(manifest, indent=2, sort_keys=True, default=str)
         fs.write_text(f"{directory}/{MANIFEST}", text)
+        self.published = True
         fs.write_text(f"{directory}/{SUCCESS}", "")
         keep = {self.run_id, (previous or {}).get("run_id")}
-        for prefix in self.prefixes.values():
-            parent = prefix.rsplit("/run_id=", 1)[0]
-            pfs = _FS(self.spark, parent)
-            for name in pfs.children(parent):
-                if name.startswith("run_id=") and name[len("run_id=") :] not in keep:
-                    pfs.delete(f"{parent}/{name}")
+        try:
+            for root in self._roots():
+                parent = root.rsplit("/run_id=", 1)[0]
+                pfs = _FS(self.spark, parent)
+                for name in pfs.children(parent):
+                    if name.startswith("run_id=") and name[len("run_id=") :] not in keep:
+                        pfs.delete(f"{parent}/{name}")
+        except Exception:  # noqa: BLE001 - pruning is housekeeping; the run is published
+            pass

@@ -52,8 +52,8 @@ from churn_transforms.io import (
     read_manifest,
     read_raw_csv,
     resolve_published,
-    run_prefix,
 )
+from churn_transforms.layout import run_prefix
 from churn_transforms.schema import CLEAN_SCHEMA
 
 CLEAN_REQUIRED = ["input", "output", "quarantine", "run_date"]
@@ -125,7 +125,14 @@ def clean_job(spark: SparkSession, args: dict) -> tuple[dict, CleanHandoff]:
         "clean": run_prefix(args["output"], day, run_id),
         "quarantine": run_prefix(args["quarantine"], day, run_id),
     }
-    outputs = RunOutputs(spark, args["output"], day, run_id, prefixes)
+    outputs = RunOutputs(
+        spark,
+        args["output"],
+        day,
+        run_id,
+        prefixes,
+        bases={"clean": args["output"], "quarantine": args["quarantine"]},
+    )
     outputs.prepare()
     clock.lap("header_s")
     parsed = _persist_uncompressed(spark, transform_parse(raw.rows, params))
@@ -167,6 +174,7 @@ def clean_job(spark: SparkSession, args: dict) -> tuple[dict, CleanHandoff]:
             "warnings": _warnings(raw.empty, lines),
             "args": dict(args),
             "outputs": prefixes,
+            "outputs_relative": outputs.relative(),
             "timings": clock.laps,
         }
         outputs.publish(manifest)
@@ -284,6 +292,7 @@ def run_features(spark: SparkSession, args: dict, handoff: CleanHandoff | None =
             "reconciled": True,
             "args": dict(args),
             "outputs": prefixes,
+            "outputs_relative": outputs.relative(),
             "timings": clock.laps,
         }
         outputs.publish(manifest)

@@ -9,6 +9,7 @@ from typing import Any
 
 from invoke import Context, task
 
+from churn_transforms.layout import manifest_uri, published_prefix
 from mlpipe.packaging import GLUE_SCRIPTS, build_transforms_zip
 from mlpipe.report import manifest_table, print_tables, rows_table
 from mlpipe.spark import error_line, spark_submit_cmd
@@ -80,15 +81,13 @@ def local(
                 f"{name} failed: {error_line(result.stdout, result.stderr)}",
                 code=result.exited or 1,
             )
-    manifest = json.loads(
-        (out_dir / "clean" / f"run_date={run_date}" / "_manifest.json").read_text()
-    )
+    # readers resolve a run date through its published manifest (churn_transforms.layout)
+    manifest = json.loads(Path(manifest_uri(str(out_dir / "clean"), run_date)).read_text())
+    features = json.loads(Path(manifest_uri(str(out_dir / "features"), run_date)).read_text())
+    by_country = published_prefix(features, "by_country", str(out_dir / "features"))
     print_tables(
         manifest_table(manifest),
-        rows_table(
-            "features by country",
-            _read_rows(out_dir / "features" / "by_country" / f"run_date={run_date}", "country"),
-        ),
+        rows_table("features by country", _read_rows(Path(by_country), "country")),
     )
     print(f"outputs under {out_dir}")
 

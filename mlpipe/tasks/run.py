@@ -10,6 +10,7 @@ from typing import Any
 from invoke import Context, task
 from rich.console import Console
 
+from churn_transforms.layout import manifest_uri, published_prefix
 from mlpipe import pipelines, runs
 from mlpipe.config import PIPELINES, Settings
 from mlpipe.report import manifest_table, print_tables, rows_table
@@ -41,17 +42,22 @@ def _progress(console: Console, started: float) -> Callable[[runs.Event], None]:
 def _summary_churn(
     console: Console, settings: Settings, run_date: str, name: str, context: object
 ) -> None:
-    clean = f"{settings.paths['churn_clean']}run_date={run_date}/"
-    by_country = f"{settings.paths['churn_features']}by_country/run_date={run_date}/"
+    # resolve the published run through its manifests (churn_transforms.layout)
+    features_base = settings.paths["churn_features"]
+    features = runs.read_json(settings, manifest_uri(features_base, run_date))
+    by_country = published_prefix(features, "by_country", features_base) + "/"
     print_tables(
-        manifest_table(runs.read_json(settings, clean + "_manifest.json")),
+        manifest_table(
+            runs.read_json(settings, manifest_uri(settings.paths["churn_clean"], run_date))
+        ),
         rows_table(
             "features by country (from S3)",
             sorted(runs.read_parquet_rows(settings, by_country), key=lambda r: r["country"]),
         ),
     )
     console.print(
-        f"features: {settings.paths['churn_features']}by_country|by_customer/run_date={run_date}/"
+        f"features: {published_prefix(features, 'by_customer', features_base)}/ (run "
+        f"{features['run_id']}, from clean run {features['clean_run_id']})"
     )
 
 

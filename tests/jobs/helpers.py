@@ -44,7 +44,8 @@ def published(spark, tmp_path: Path, output: str, run_date: str = "2023-08-01") 
     """The prefix of ``output`` (clean, quarantine, by_country, by_customer) of the published
     run, resolved through its manifest as every reader does."""
     base = "features" if output.startswith("by_") else "clean"
-    return resolve_published(spark, str(tmp_path / "out" / base), run_date, output)
+    own = str(tmp_path / "out" / "quarantine") if output == "quarantine" else None
+    return resolve_published(spark, str(tmp_path / "out" / base), run_date, output, own)
 
 
 def read_output(spark, tmp_path: Path, output: str, run_date: str = "2023-08-01") -> list[dict]:

@@ -53,10 +53,12 @@ def test_clean_then_features_via_spark_submit(tmp_path, zip_path):
         zip_path,
     )
     assert feats.returncode == 0, feats.stderr[-2000:]
-    fm = json.loads(
-        (out / "features" / "by_country" / f"run_date={RUN}" / "_manifest.json").read_text()
-    )
+    fm = json.loads((out / "features" / f"run_date={RUN}" / "_manifest.json").read_text())
     assert fm["countries"] == 10 and fm["customer_rows"] == 10
+    assert fm["clean_run_id"] == manifest["run_id"]
+    assert (
+        fm["outputs_relative"]["by_country"] == f"run_date={RUN}/run_id={fm['run_id']}/by_country"
+    )
 
 
 def test_missing_column_exits_2_with_one_line(tmp_path, zip_path):
@@ -90,6 +92,6 @@ def test_features_refuses_uncommitted_clean_output(tmp_path, zip_path):
     )
     assert proc.returncode == 2
     assert (
-        f"ERROR: clean output not committed (no _SUCCESS) in {tmp_path}/nothing/run_date={RUN}"
+        f"ERROR: no published run (no _manifest.json + _SUCCESS) in {tmp_path}/nothing/run_date={RUN}"
         in proc.stdout + proc.stderr
     )
