@@ -1,9 +1,11 @@
 """Lab 2 pure pieces: spark-submit translation, transform joins, the model and its contract."""
 
+import json
 import tarfile
 
 import numpy as np
 import pytest
+import sklearn
 
 from abalone_model import inference
 from abalone_model.data import FEATURES, generate, to_csv
@@ -97,6 +99,9 @@ def test_inference_contract_round_trip(trained, tmp_path):
     with tarfile.open(archive) as tar:
         assert sorted(tar.getnames()) == ["code/inference.py", "metrics.json", "model.joblib"]
         tar.extractall(tmp_path / "m", filter="data")
+    # the versions the pickle was written with travel with it (checked against the serving image)
+    recorded = json.loads((tmp_path / "m" / "metrics.json").read_text())["versions"]
+    assert recorded["scikit-learn"] == sklearn.__version__ and recorded["numpy"] == np.__version__
     loaded = inference.model_fn(str(tmp_path / "m"))
     rows = generate(20, seed=8)
     body = to_csv(rows, with_label=False)
