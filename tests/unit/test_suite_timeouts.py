@@ -1,0 +1,56 @@
+"""The suite's own guard rails: every test runs under pytest-timeout, with the budgets chosen
+in tests/conftest.py (slow tests, and the first user of a costly session fixture, get more)."""
+
+import pytest
+
+from tests import conftest
+
+
+def test_pytest_timeout_is_active_with_the_default(pytestconfig):
+    assert pytestconfig.pluginmanager.hasplugin("timeout")
+    assert float(pytestconfig.getini("timeout")) == 90
+
+
+class Item:
+    def __init__(self, *fixtures, slow=False, timeout=None):
+        self.fixturenames = list(fixtures)
+        self.markers = {"slow": pytest.mark.slow.mark} if slow else {}
+        if timeout:
+            self.markers["timeout"] = pytest.mark.timeout(timeout).mark
+
+    def get_closest_marker(self, name):
+        return self.markers.get(name)
+
+    def add_marker(self, mark):
+        self.markers[mark.name] = mark.mark
+
+    @property
+    def limit(self):
+        return self.markers["timeout"].args[0] if "timeout" in self.markers else None
+
+
+class Config:
+    def getini(self, name):
+        return {"timeout": "90"}[name]
+
+
+def test_budgets_per_item():
+    items = [
+        Item(),
+        Item("spark"),
+        Item("spark"),
+        Item("stack", "local_cloud", slow=True),
+        Item("stack", "local_cloud", slow=True),
+        Item("stack", slow=True, timeout=42),
+    ]
+    conftest.pytest_collection_modifyitems(Config(), items)
+    assert [i.limit for i in items] == [
+        None,  # the ini default applies
+        90 + conftest.SETUP_BUDGET["spark"],  # first Spark user starts the JVM
+        None,
+        conftest.SLOW_TIMEOUT
+        + conftest.SETUP_BUDGET["stack"]
+        + conftest.SETUP_BUDGET["local_cloud"],
+        conftest.SLOW_TIMEOUT,
+        42,  # an explicit mark wins
+    ]
