@@ -188,6 +188,16 @@ def alert_queue_url(settings: Settings) -> str:
     )
 
 
+def alert_text(body: str) -> str:
+    """The alert of an SQS message: raw delivery (the Terraform subscription) or an SNS
+    JSON envelope."""
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        return body
+    return envelope.get("Message", body) if isinstance(envelope, dict) else body
+
+
 def read_alerts(settings: Settings, execution_name: str, wait_seconds: int = 2) -> list[str]:
     """Alert texts for one execution from the SQS inbox subscribed to the alerts topic."""
     sqs = client(settings, "sqs")
@@ -198,8 +208,7 @@ def read_alerts(settings: Settings, execution_name: str, wait_seconds: int = 2) 
             QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
         ).get("Messages", [])
         for m in msgs:
-            body = json.loads(m["Body"])
-            text = body.get("Message", m["Body"])
+            text = alert_text(m["Body"])
             if execution_name in text:
                 found.append(text)
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
@@ -248,6 +257,19 @@ def read_json(settings: Settings, uri: str) -> dict[str, Any]:
         client(settings, "s3").get_object(Bucket=bucket, Key=key)["Body"].read()
     )
     return data
+
+
+def published_prefix(settings: Settings, base_uri: str, run_date: str, output: str) -> str:
+    """The S3 prefix of ``output`` in the run published for ``run_date`` under ``base_uri``:
+    resolved through ``_manifest.json`` (+ ``_SUCCESS``), never by listing. The manifest names
+    each output under its ``run_id=...`` prefix of the same date directory."""
+    date_dir = f"{base_uri.rstrip('/')}/run_date={run_date}"
+    bucket, key = split_s3(f"{date_dir}/_SUCCESS")
+    client(settings, "s3").head_object(Bucket=bucket, Key=key)
+    value = read_json(settings, f"{date_dir}/_manifest.json")["outputs"][output]
+    if value.startswith("s3://"):
+        return value.rstrip("/") + "/"
+    return f"{date_dir}/{value[value.index('run_id='):].rstrip('/')}/"
 
 
 def read_parquet_rows(settings: Settings, prefix_uri: str) -> list[dict[str, Any]]:

@@ -1,19 +1,19 @@
-"""The churn pipeline end to end on the local cloud: Step Functions -> Glue runtime -> Spark -> S3."""
+"""The churn pipeline end to end on what Terraform made: Step Functions -> Glue runtime ->
+Spark -> S3, read back through the published manifests; failures reach the Terraform-made
+alerts inbox."""
 
 import json
+import os
 import subprocess
 import sys
-import time
 
 import pytest
+from botocore.exceptions import ClientError
 
-from mlpipe import runs
+from mlpipe import pipelines, runs
 from mlpipe.aws import client
-from mlpipe.deploy.local import LocalDeployer, glue_job_request
-from mlpipe.local_cloud.glue import LOG_GROUPS
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
-RUN = "2023-08-01"
 LAB_BY_COUNTRY = {
     "USA": 1230.50,
     "Canada": 745.00,
@@ -28,220 +28,147 @@ LAB_BY_COUNTRY = {
 }
 
 
-def run_churn(settings, csv_path):
-    runs.upload_input(settings, csv_path, f"{settings.paths['churn_raw']}run_date={RUN}/")
-    arn, name = runs.start(settings, "churn", {"run_date": RUN})
-    result = runs.follow(settings, arn, on_event=lambda e: None, timeout=300)
-    return result, name
+def run_churn(settings, csv_path, run_date):
+    launched = pipelines.launch(settings, "churn", run_date, csv_path)
+    result = runs.follow(settings, launched.execution_arn, on_event=lambda e: None, timeout=240)
+    return result, launched.execution
 
 
-def job_runs(settings, key):
-    return client(settings, "glue").get_job_runs(JobName=settings.glue_jobs[key]["name"])["JobRuns"]
+def job_runs(settings, key, run_date):
+    """This test's runs of a Glue job (the stack is shared: other tests use other dates)."""
+    name = settings.glue_jobs[key]["name"]
+    return [
+        r
+        for r in client(settings, "glue").get_job_runs(JobName=name)["JobRuns"]
+        if r.get("Arguments", {}).get("--run_date") == run_date
+    ]
 
 
-def test_end_to_end_lab_sample(deployed, sample_csv):
-    settings, _ = deployed
-    result, _ = run_churn(settings, sample_csv)
-    assert result.status == "SUCCEEDED", result.describe.get("cause")
+def test_end_to_end_lab_sample(stack, sample_csv, run_date):
+    settings = stack.settings
+    result, _ = run_churn(settings, sample_csv, run_date)
+    assert result.status == "SUCCEEDED", runs.failure_line("churn", result)
     assert runs.states_entered(result.events) == [
         "ResolveRunDate",
         "Clean",
         "BuildFeatures",
         "Succeeded",
     ]
-
-    rows = runs.read_parquet_rows(
-        settings, f"{settings.paths['churn_features']}by_country/run_date={RUN}/"
+    by_country = runs.published_prefix(
+        settings, settings.paths["churn_features"], run_date, "by_country"
     )
+    rows = runs.read_parquet_rows(settings, by_country)
     assert {r["country"]: (r["customers"], r["avg_total_spent"]) for r in rows} == {
         c: (1, pytest.approx(v)) for c, v in LAB_BY_COUNTRY.items()
     }
     manifest = runs.read_json(
-        settings, f"{settings.paths['churn_clean']}run_date={RUN}/_manifest.json"
+        settings, f"{settings.paths['churn_clean']}run_date={run_date}/_manifest.json"
     )
     assert (manifest["input_rows"], manifest["clean_rows"], manifest["quarantined_rows"]) == (
         11,
         10,
         1,
     )
-    assert manifest["input_rows"] == manifest["clean_rows"] + manifest["quarantined_rows"]
+    clean = runs.published_prefix(settings, settings.paths["churn_clean"], run_date, "clean")
+    assert len(runs.read_parquet_rows(settings, clean)) == 10
 
     logs = client(settings, "logs")
     for key in ("clean", "features"):
-        (run,) = job_runs(settings, key)
-        assert (
-            run["JobRunState"] == "SUCCEEDED" and run["ExecutionTime"] >= 1 and "CompletedOn" in run
-        )
-        events = logs.get_log_events(logGroupName=LOG_GROUPS["output"], logStreamName=run["Id"])[
+        (run,) = job_runs(settings, key, run_date)
+        assert run["JobRunState"] == "SUCCEEDED" and "CompletedOn" in run
+        events = logs.get_log_events(logGroupName="/aws-glue/jobs/output", logStreamName=run["Id"])[
             "events"
         ]
-        assert any("MANIFEST" in e["message"] for e in events)
+        assert events, f"no driver output for {key} run {run['Id']}"
 
 
-def test_missing_column_fails_clean_alerts_and_stops(deployed, tmp_path):
-    settings, _ = deployed
+def test_missing_column_fails_clean_alerts_and_stops(stack, tmp_path, run_date):
+    settings = stack.settings
     bad = tmp_path / "bad.csv"
     bad.write_text("CustomerID,Name,Gender\n1,a,M\n")
-    result, name = run_churn(settings, bad)
+    result, name = run_churn(settings, bad, run_date)
     assert result.status == "FAILED"
     assert result.failed_state == "Clean"
     entered = runs.states_entered(result.events)
     assert "BuildFeatures" not in entered and entered[-2:] == ["NotifyFailure", "Failed"]
-    (run,) = job_runs(settings, "clean")
-    expected = f"missing required column(s): Age, Country, SignupDate, LastPurchaseDate, TotalPurchases, TotalSpent, Churned in {settings.paths['churn_raw']}run_date={RUN}/"
-    assert run["JobRunState"] == "FAILED" and run["ErrorMessage"] == expected
-    assert job_runs(settings, "features") == []
+    (run,) = job_runs(settings, "clean", run_date)
+    assert run["JobRunState"] == "FAILED"
+    assert "missing required column(s): Age, Country" in run["ErrorMessage"]
+    assert job_runs(settings, "features", run_date) == []
+    # nothing published for that date
+    date_dir = f"{settings.paths['churn_clean']}run_date={run_date}/"
+    with pytest.raises(ClientError, match="NoSuchKey"):
+        runs.read_json(settings, date_dir + "_manifest.json")
+    # the alert went SNS -> the SQS inbox Terraform subscribed, exactly once
     (alert,) = runs.read_alerts(settings, name)
-    assert (
-        alert.startswith("mlpipe churn (")
-        and "failed in state Clean: error=States.TaskFailed" in alert
-    )
-    assert expected in alert.replace("\\", "")
+    assert "failed in state Clean" in alert and "missing required column(s)" in alert
 
 
-def test_job_timeout_goes_to_catch(deployed, tmp_path):
-    settings, _ = deployed
+def test_job_timeout_goes_to_catch(stack, tmp_path, sample_csv, run_date):
+    """A job run over its Timeout ends TIMEOUT and the state machine's Catch alerts; the job
+    definition is restored with UpdateJob, so the stack stays as Terraform left it."""
+    settings = stack.settings
     glue, s3 = client(settings, "glue"), client(settings, "s3")
+    name = settings.glue_jobs["clean"]["name"]
+    original = glue.get_job(JobName=name)["Job"]
     sleepy = tmp_path / "sleepy.py"
     sleepy.write_text("import time\ntime.sleep(120)\n")
-    s3.upload_file(str(sleepy), settings.bucket("artifacts"), "glue/sleepy.py")
-    request = glue_job_request(settings, "clean")
-    request["Command"]["ScriptLocation"] = f"s3://{settings.bucket('artifacts')}/glue/sleepy.py"
-    request["Timeout"] = 1  # minute; the test server's minute is 3 s
-    glue.delete_job(JobName=request["Name"])
-    glue.create_job(**request)
-    result, name = run_churn(settings, _sample(tmp_path))
+    s3.upload_file(str(sleepy), settings.bucket("artifacts"), "glue/sleepy-test.py")
+    update_keys = ("Role", "Command", "DefaultArguments", "ExecutionProperty", "MaxRetries")
+    update_keys += ("Timeout", "GlueVersion", "WorkerType", "NumberOfWorkers", "Description")
+    update = {k: original[k] for k in update_keys if k in original}
+    sleepy_update = {
+        **update,
+        "Command": {
+            **original["Command"],
+            "ScriptLocation": f"s3://{settings.bucket('artifacts')}/glue/sleepy-test.py",
+        },
+        "Timeout": 1,  # minute; the test server's minute is 3 s
+    }
+    glue.update_job(JobName=name, JobUpdate=sleepy_update)
+    try:
+        result, execution = run_churn(settings, sample_csv, run_date)
+    finally:
+        glue.update_job(JobName=name, JobUpdate=update)
     assert result.status == "FAILED" and result.failed_state == "Clean"
-    (run,) = job_runs(settings, "clean")
-    assert (
-        run["JobRunState"] == "TIMEOUT"
-        and run["ErrorMessage"] == "Job run timed out after 1 minute(s)"
-    )
-    assert any("TIMEOUT" in a for a in runs.read_alerts(settings, name))
+    (run,) = job_runs(settings, "clean", run_date)
+    assert run["JobRunState"] == "TIMEOUT"
+    assert any("TIMEOUT" in a for a in runs.read_alerts(settings, execution))
+    assert glue.get_job(JobName=name)["Job"]["Command"] == original["Command"]
 
 
-def _sample(tmp_path):
-    path = tmp_path / "one.csv"
-    path.write_text(
-        "CustomerID,Name,Age,Gender,Country,SignupDate,LastPurchaseDate,TotalPurchases,TotalSpent,Churned\n1,A,30,M,USA,2021-01-01,,1,1,No\n"
-    )
-    return path
+def test_aws_cli_sees_state_machine_and_job_runs(stack, sample_csv, run_date):
+    settings = stack.settings
+    result, _ = run_churn(settings, sample_csv, run_date)
+    assert result.status == "SUCCEEDED"
+    base = [sys.executable, "-m", "awscli", "--endpoint-url", settings.endpoint]
+    base += ["--region", settings.region, "--output", "json", "--ca-bundle", settings.ca_bundle]
+    env = {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    }
+
+    def aws(*args):
+        proc = subprocess.run([*base, *args], capture_output=True, text=True, env=env, check=True)
+        return json.loads(proc.stdout)
+
+    machines = aws("stepfunctions", "list-state-machines")["stateMachines"]
+    assert settings.name("churn_state_machine") in [m["name"] for m in machines]
+    jr = aws("glue", "get-job-runs", "--job-name", settings.glue_jobs["clean"]["name"])
+    mine = [r for r in jr["JobRuns"] if r["Arguments"].get("--run_date") == run_date]
+    assert [r["JobRunState"] for r in mine] == ["SUCCEEDED"]
 
 
-def test_second_deploy_changes_nothing(deployed, tmp_path):
-    settings, first = deployed
-    assert {c.action for c in first} == {"created"}
-    again = LocalDeployer(settings, tmp_path / "build").deploy(pipelines=("churn",))
-    assert {c.action for c in again} == {"unchanged"} and len(again) == len(first)
+def test_second_run_for_the_same_date_is_refused_while_the_first_runs(stack, sample_csv, run_date):
+    from mlpipe.lease import RunRefused
 
-
-def test_aws_cli_sees_state_machine_and_job_runs(deployed, sample_csv, local_cloud):
-    settings, _ = deployed
-    run_churn(settings, sample_csv)
-    base = [
-        sys.executable,
-        "-m",
-        "awscli",
-        "--endpoint-url",
-        local_cloud.endpoint,
-        "--region",
-        settings.region,
-        "--output",
-        "json",
-    ]
-    env = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "PATH": "/usr/bin:/bin"}
-    machines = json.loads(
-        subprocess.run(
-            [*base, "stepfunctions", "list-state-machines"],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-        ).stdout
-    )
-    assert settings.name("churn_state_machine") in [m["name"] for m in machines["stateMachines"]]
-    jr = json.loads(
-        subprocess.run(
-            [*base, "glue", "get-job-runs", "--job-name", settings.glue_jobs["clean"]["name"]],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-        ).stdout
-    )
-    assert [r["JobRunState"] for r in jr["JobRuns"]] == ["SUCCEEDED"]
-
-
-def test_changed_job_is_redeployed(deployed, tmp_path):
-    settings, _ = deployed
-    glue = client(settings, "glue")
-    name = settings.glue_jobs["clean"]["name"]
-    request = glue_job_request(settings, "clean")
-    request["Timeout"] = 5
-    glue.delete_job(JobName=name)
-    glue.create_job(**request)
-    again = LocalDeployer(settings, tmp_path / "build").deploy(pipelines=("churn",))
-    assert [c for c in again if c.action != "unchanged"] == [
-        type(again[0])("updated", "glue job", name)
-    ]
-    assert (
-        glue.get_job(JobName=name)["Job"]["Timeout"]
-        == settings.glue_jobs["clean"]["timeout_minutes"]
-    )
-
-
-BLOCKER = """import os, sys, time
-if "--blocker" in sys.argv:  # test-only: hold the job's single run slot until released
-    release = sys.argv[sys.argv.index("--release_file") + 1]
-    deadline = time.time() + 120
-    while not os.path.exists(release) and time.time() < deadline:
-        time.sleep(0.1)
-    sys.exit(0)
-"""
-
-
-def test_transient_failure_is_retried_and_succeeds(local_cloud, tmp_path, sample_csv):
-    """A busy job (MaxConcurrentRuns 1) makes StartJobRun fail once with
-    Glue.ConcurrentRunsExceededException; the Retry runs it again once the slot is free."""
-    from tests.integration.conftest import unique_settings
-
-    settings = unique_settings(
-        retry_override={
-            "interval": 3,
-            "backoff": 1.0,
-            "max_attempts": 3,
-            "max_delay": 3,
-            "jitter": "NONE",
-        }
-    )
-    LocalDeployer(settings, tmp_path / "build").deploy(pipelines=("churn",))
-    glue, s3 = client(settings, "glue"), client(settings, "s3")
-    from mlpipe.packaging import GLUE_SCRIPTS
-
-    wrapper = tmp_path / "clean_with_blocker.py"
-    wrapper.write_text(BLOCKER + GLUE_SCRIPTS["clean"].read_text())
-    s3.upload_file(str(wrapper), settings.bucket("artifacts"), "glue/clean_customers.py")
-    release = tmp_path / "release"
-    blocker = glue.start_job_run(
-        JobName=settings.glue_jobs["clean"]["name"],
-        Arguments={"--blocker": "1", "--release_file": str(release)},
-    )["JobRunId"]
-    runs.upload_input(settings, sample_csv, f"{settings.paths['churn_raw']}run_date={RUN}/")
-    arn, _ = runs.start(settings, "churn", {"run_date": RUN})
-    sfn = client(settings, "stepfunctions")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(
-        e["type"] == "TaskFailed" for e in runs.history(sfn, arn)
-    ):
-        time.sleep(0.2)
-    release.write_text("go")  # free the slot: the retry, 3 s after the failure, gets it
-    result = runs.follow(settings, arn, on_event=lambda e: None, timeout=300)
-    assert result.status == "SUCCEEDED", result.describe.get("cause")
-    failures = [
-        e["taskFailedEventDetails"]["error"] for e in result.events if e["type"] == "TaskFailed"
-    ]
-    assert failures == ["Glue.ConcurrentRunsExceededException"]
-    assert runs.task_attempts(result.events)["Clean"] == 2
-    clean_runs = job_runs(settings, "clean")
-    assert len(clean_runs) == 2 and {r["JobRunState"] for r in clean_runs} == {"SUCCEEDED"}
-    assert blocker in {r["Id"] for r in clean_runs}
+    settings = stack.settings
+    first = pipelines.launch(settings, "churn", run_date, sample_csv)
+    try:
+        with pytest.raises(RunRefused) as refused:
+            pipelines.launch(settings, "churn", run_date, sample_csv)
+        assert first.execution in str(refused.value)
+    finally:
+        result = runs.follow(settings, first.execution_arn, on_event=lambda e: None, timeout=240)
+    assert result.status == "SUCCEEDED"

@@ -22,13 +22,12 @@ def lab2(stack):
 
 def run(settings, pipeline, run_date, input_path=None):
     launched = pipelines.launch(settings, pipeline, run_date, input_path)
-    result = runs.follow(settings, launched.arn, on_event=lambda e: None, timeout=240)
+    result = runs.follow(settings, launched.execution_arn, on_event=lambda e: None, timeout=240)
     return result, launched.execution, launched.context
 
 
-def test_emr_happy_path_partitions_and_terminates(lab2):
-    _, expected = pipelines.prepare_emr(lab2, RUN)
-    result, name = run(lab2, "emr")
+def test_emr_happy_path_partitions_and_terminates(lab2, run_date):
+    result, name, expected = run(lab2, "emr", run_date)
     assert result.status == "SUCCEEDED", result.describe.get("cause")
     assert runs.states_entered(result.events) == [
         "ResolveRunDate",
@@ -37,7 +36,7 @@ def test_emr_happy_path_partitions_and_terminates(lab2):
         "TerminateCluster",
         "Succeeded",
     ]
-    assert pipelines.emr_partitions(lab2, RUN, "class") == expected
+    assert pipelines.emr_partitions(lab2, run_date, "class") == expected
     (cluster,) = pipelines.clusters(lab2, f"{lab2.prefix}-emr-{name}")
     assert cluster["Status"]["State"] == "TERMINATED"
     steps = client(lab2, "emr").list_steps(ClusterId=cluster["Id"])["Steps"]
@@ -48,11 +47,10 @@ def test_emr_happy_path_partitions_and_terminates(lab2):
     assert client(lab2, "s3").head_object(Bucket=log_bucket, Key=log_key)["ContentLength"] > 0
 
 
-def test_emr_failing_step_still_terminates_and_alerts(lab2, tmp_path):
+def test_emr_failing_step_still_terminates_and_alerts(lab2, tmp_path, run_date):
     bad = tmp_path / "no_class.csv"
     bad.write_text("player_id,level\np1,3\np2,4\n")
-    pipelines.prepare_emr(lab2, RUN, bad)
-    result, name = run(lab2, "emr")
+    result, name, _ = run(lab2, "emr", run_date, bad)
     assert result.status == "FAILED" and result.failed_state == "AddStep"
     entered = runs.states_entered(result.events)
     assert entered.index("TerminateClusterOnFailure") < entered.index("NotifyFailure")
@@ -84,31 +82,36 @@ def test_schedule_fires_via_tick(lab2):
 
 
 def test_rate_rule_fires_on_its_own(lab2):
-    """A rate(1 minute) rule starts an execution within ~70 s (scheduler checks every 5 s)."""
+    """A rate(1 minute) rule starts an execution within ~70 s (scheduler checks every 5 s).
+    Its rule and target are this test's own (not the deployment's) and are removed after."""
+    import uuid
+
     sfn, events = client(lab2, "stepfunctions"), client(lab2, "events")
+    name = f"tick-{uuid.uuid4().hex[:6]}"
     target = sfn.create_state_machine(
-        name=f"{lab2.prefix}-tick-target",
+        name=name,
         definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
         roleArn=lab2.role_arn("churn_sfn_role"),
     )["stateMachineArn"]
-    events.put_rule(
-        Name=f"{lab2.prefix}-every-minute", ScheduleExpression="rate(1 minute)", State="ENABLED"
-    )
-    events.put_targets(
-        Rule=f"{lab2.prefix}-every-minute",
-        Targets=[{"Id": "t", "Arn": target, "RoleArn": lab2.role_arn("events_role")}],
-    )
-    deadline = time.monotonic() + 80
-    executions = []
-    while time.monotonic() < deadline and not executions:
-        time.sleep(2)
-        executions = sfn.list_executions(stateMachineArn=target)["executions"]
-    events.disable_rule(Name=f"{lab2.prefix}-every-minute")
-    assert len(executions) == 1 and executions[0]["name"].startswith(f"{lab2.prefix}-every-minute-")
+    events.put_rule(Name=name, ScheduleExpression="rate(1 minute)", State="ENABLED")
+    try:
+        events.put_targets(
+            Rule=name, Targets=[{"Id": "t", "Arn": target, "RoleArn": lab2.role_arn("events_role")}]
+        )
+        deadline = time.monotonic() + 80
+        executions = []
+        while time.monotonic() < deadline and not executions:
+            time.sleep(2)
+            executions = sfn.list_executions(stateMachineArn=target)["executions"]
+    finally:
+        events.remove_targets(Rule=name, Ids=["t"])
+        events.delete_rule(Name=name)
+        sfn.delete_state_machine(stateMachineArn=target)
+    assert len(executions) == 1 and executions[0]["name"].startswith(f"{name}-")
 
 
-def model_predictions(tmp_path, rows_csv):
-    with tarfile.open(tmp_path / "build" / "models" / "abalone" / "model.tar.gz") as tar:
+def model_predictions(build_dir, tmp_path, rows_csv):
+    with tarfile.open(build_dir / "models" / "abalone" / "model.tar.gz") as tar:
         tar.extractall(tmp_path / "model", filter="data")
     model = inference.model_fn(str(tmp_path / "model"))
     return [
@@ -119,29 +122,35 @@ def model_predictions(tmp_path, rows_csv):
     ]
 
 
-def test_inference_appends_model_predictions_row_for_row(lab2, tmp_path):
-    uri, labels = pipelines.prepare_inference(lab2)
-    bucket, key = split_s3(uri)
+def test_inference_appends_model_predictions_row_for_row(stack, tmp_path, run_date):
+    lab2 = stack.settings
+    launched = pipelines.launch(lab2, "inference", run_date)
+    first = runs.follow(lab2, launched.execution_arn, on_event=lambda e: None, timeout=240)
+    name1, labels = launched.execution, launched.context
+    bucket, key = split_s3(launched.input_uri)
     batch = client(lab2, "s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode()
-    first, name1 = run(lab2, "inference")
-    second, name2 = run(lab2, "inference")  # unique job names: a second run works
+    second, name2, _ = run(lab2, "inference", run_date)  # unique job names: a second run works
     assert first.status == second.status == "SUCCEEDED"
     rows = pipelines.inference_output(lab2, name1)
     inputs = [line.split(",") for line in batch.splitlines()]
     assert [r[:-1] for r in rows] == inputs and len(rows) == len(labels)
     assert [float(r[-1]) for r in rows] == pytest.approx(
-        model_predictions(tmp_path, batch), abs=1e-4
+        model_predictions(stack.build_dir, tmp_path, batch), abs=1e-4
     )
     assert pipelines.rmse(labels, [float(r[-1]) for r in rows]) < 3.5
     jobs = client(lab2, "sagemaker").list_transform_jobs()["TransformJobSummaries"]
     assert {f"abalone-{name1}", f"abalone-{name2}"} <= {j["TransformJobName"] for j in jobs}
 
 
-def test_corrupt_model_fails_transform_and_alerts(lab2):
+def test_corrupt_model_fails_transform_and_alerts(lab2, run_date):
     bucket, key = split_s3(lab2.paths["model_artifact"])
-    client(lab2, "s3").put_object(Bucket=bucket, Key=key, Body=b"not a tarball")
-    pipelines.prepare_inference(lab2)
-    result, name = run(lab2, "inference")
+    s3 = client(lab2, "s3")
+    good = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    s3.put_object(Bucket=bucket, Key=key, Body=b"not a tarball")
+    try:
+        result, name, _ = run(lab2, "inference", run_date)
+    finally:
+        s3.put_object(Bucket=bucket, Key=key, Body=good)  # the stack as Terraform left it
     assert result.status == "FAILED" and result.failed_state == "CreateTransformJob"
     job = client(lab2, "sagemaker").describe_transform_job(TransformJobName=f"abalone-{name}")
     assert (

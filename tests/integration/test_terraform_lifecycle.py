@@ -92,7 +92,7 @@ def test_apply_replan_run_destroy(stack, sample_csv, run_date):
     assert stack.plan(echo=None) is False, "a second plan right after apply must say No changes"
 
     launched = pipelines.launch(settings, "churn", run_date, sample_csv)
-    result = runs.follow(settings, launched.arn, on_event=lambda e: None, timeout=300)
+    result = runs.follow(settings, launched.execution_arn, on_event=lambda e: None, timeout=300)
     assert result.status == "SUCCEEDED", runs.failure_line("churn", result)
 
     stack.destroy(echo=None)

@@ -338,3 +338,57 @@ def test_gap_sagemaker_model_reports_an_empty_vpc_config():
 def test_gap_budgets_has_no_subscriber_or_tag_api():
     patches.apply_all()
     assert patches.ORIGINALS["budgets_subscribers_tags"][0] is None
+
+
+def test_gap_aws_sdk_tasks_pass_names_through_unchanged():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
+
+    patches.apply_all()
+    params, response = patches.ORIGINALS["sfn_aws_sdk_pascal_case"]
+    assert params is StateTaskService._normalise_parameters  # the base class's no-op
+    assert response is StateTaskService._normalise_response
+
+
+def test_aws_sdk_task_takes_and_returns_pascal_case():
+    """An aws-sdk:sfn:listExecutions Task as our EMR single-flight guard writes it (AWS's
+    PascalCase), on moto's engine in process."""
+    import json
+    import time
+
+    import boto3
+    from moto import mock_aws
+    from moto.core.config import default_user_config
+
+    patches.apply_all()
+    default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+    definition = {
+        "StartAt": "Count",
+        "States": {
+            "Count": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sfn:listExecutions",
+                "Parameters": {
+                    "StateMachineArn.$": "$$.StateMachine.Id",
+                    "StatusFilter": "RUNNING",
+                    "MaxResults": 2,
+                },
+                "ResultSelector": {"running.$": "States.ArrayLength($.Executions)"},
+                "End": True,
+            }
+        },
+    }
+    with mock_aws():
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        arn = sfn.create_state_machine(
+            name="guard",
+            definition=json.dumps(definition),
+            roleArn="arn:aws:iam::123456789012:role/r",
+        )["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        deadline = time.monotonic() + 20
+        while (d := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    assert (d["status"], json.loads(d["output"])) == ("SUCCEEDED", {"running": 1})

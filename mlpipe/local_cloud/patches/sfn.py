@@ -377,6 +377,89 @@ def _patch_sfn_list_versions() -> None:
     StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
 
 
+# --------------------------------------------------------------------------- sfn_aws_sdk_pascal_case
+# In ``arn:aws:states:::aws-sdk:<service>:<action>`` Tasks, Step Functions takes parameters
+# and returns response fields in PascalCase whatever the service API's own casing
+# (``StateMachineArn`` for ListExecutions, whose API says ``stateMachineArn``; the result's
+# ``Executions``). moto passes the names to boto3 unchanged (KeyError 'StateMachineArn') and
+# returns boto3's casing. This patch maps parameter names onto the operation's input shape
+# (case-insensitively) and PascalCases the response's structure members (map keys stay as
+# they are), guided by botocore's service model; timestamps become ISO 8601 strings.
+
+
+def _shape_walk(value, shape, rename):
+    """Rename structure members of ``value`` along botocore ``shape`` with ``rename``."""
+    if shape is None:
+        return value
+    if shape.type_name == "structure" and isinstance(value, dict):
+        members = shape.members
+        out = {}
+        for key, item in value.items():
+            member = rename(key, members)
+            out[member[0]] = _shape_walk(item, member[1], rename)
+        return out
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_shape_walk(v, shape.member, rename) for v in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {k: _shape_walk(v, shape.value, rename) for k, v in value.items()}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _to_api_name(key, members):
+    for name, shape in members.items():
+        if name.lower() == key.lower():
+            return name, shape
+    return key, None
+
+
+def _to_pascal(key, members):
+    shape = members.get(key)
+    return key[:1].upper() + key[1:], shape
+
+
+def aws_sdk_operation(service: str, action: str):
+    """botocore's OperationModel for an aws-sdk Task (service as boto3 names it)."""
+    import botocore.session
+    from botocore import xform_name
+
+    model = botocore.session.get_session().get_service_model(service)
+    for name in model.operation_names:
+        if xform_name(name) == action:
+            return model.operation_model(name)
+    raise KeyError(f"{service} has no operation {action}")
+
+
+def _patch_sfn_aws_sdk_pascal_case() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+        StateTaskServiceAwsSdk,
+    )
+
+    ORIGINALS["sfn_aws_sdk_pascal_case"] = (
+        StateTaskServiceAwsSdk._normalise_parameters,
+        StateTaskServiceAwsSdk._normalise_response,
+    )
+
+    def operation(self):
+        return aws_sdk_operation(self._get_boto_service_name(), self._get_boto_service_action())
+
+    def normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None):
+        renamed = _shape_walk(dict(parameters), operation(self).input_shape, _to_api_name)
+        parameters.clear()
+        parameters.update(renamed)
+
+    def normalise_response(self, response, boto_service_name=None, service_action_name=None):
+        if not isinstance(response, dict):
+            return
+        renamed = _shape_walk(dict(response), operation(self).output_shape, _to_pascal)
+        response.clear()
+        response.update(renamed)
+
+    StateTaskServiceAwsSdk._normalise_parameters = normalise_parameters
+    StateTaskServiceAwsSdk._normalise_response = normalise_response
+
+
 PATCHES = {
     "sfn_mock_config": _patch_sfn_mock_config,
     "sfn_mock_states_errors": _patch_sfn_mock_states_errors,
@@ -386,4 +469,5 @@ PATCHES = {
     "sfn_glue_sync_output": _patch_sfn_glue_sync_output,
     "sfn_validate_definition": _patch_sfn_validate_definition,
     "sfn_list_versions": _patch_sfn_list_versions,
+    "sfn_aws_sdk_pascal_case": _patch_sfn_aws_sdk_pascal_case,
 }
