@@ -30,7 +30,9 @@ def require_endpoint(settings) -> None:
     from mlpipe.local_cloud.control import endpoint_reachable
 
     if settings.target == "local" and not endpoint_reachable(settings.endpoint, settings.ca_bundle):
-        fail(f"the local cloud is not running at {settings.endpoint}: run `invoke local.up`", code=3)
+        fail(
+            f"the local cloud is not running at {settings.endpoint}: run `invoke local.up`", code=3
+        )
 
 
 def guarded(fn, *args, **kwargs):
@@ -53,11 +55,22 @@ def deploy(c, target=None, env=None):
 
 @task(help={**TARGET_HELP, "apply": "really destroy (default: show the destroy plan, a dry run)"})
 def destroy(c, target=None, env=None, apply=False):
-    """terraform destroy of a deployment, data included (dry run = plan -destroy)."""
+    """Stop the env's running work, then terraform destroy, data included (dry run = plan -destroy)."""
+    from mlpipe import cleanup
+
     s = stack(c, target, env)
     require_endpoint(s.settings)
+    running = [r for r in cleanup.plan(s.settings) if r.kind in cleanup.RUNNING_KINDS]
     if not apply:
         guarded(s.plan, destroy=True)
-        print("dry run: nothing was destroyed; run again with --apply to destroy")
+        for r in running:
+            print(f"would stop first: {r.kind} {r.name}")
+        print("dry run: nothing was stopped or destroyed; run again with --apply to destroy")
         return
+    if running:
+        print(f"stopping {len(running)} running executions, job runs, clusters or transforms first")
+        report = cleanup.apply(running)
+        if not report.ok:
+            failed = "; ".join(f"{r.kind} {r.name}: {msg}" for r, msg in report.failed)
+            fail(f"could not stop running work, nothing destroyed: {failed}", code=1)
     guarded(s.destroy)

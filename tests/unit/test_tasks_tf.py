@@ -166,17 +166,46 @@ def test_deploy_needs_a_running_local_cloud(tmp_path):
     assert "\n" not in err.value.message
 
 
-def test_destroy_is_a_dry_run_unless_apply(tmp_path, monkeypatch, capsys):
+def test_destroy_is_a_dry_run_unless_apply_and_stops_running_work_first(
+    tmp_path, monkeypatch, capsys
+):
+    from mlpipe import cleanup
+
     calls = []
+    running = cleanup.Resource("sfn execution", "churn-2024-01-01-x", delete=lambda: None)
     monkeypatch.setattr(deploy_tasks, "require_endpoint", lambda settings: None)
+    monkeypatch.setattr(cleanup, "plan", lambda settings, include_data=False: [running])
+    monkeypatch.setattr(
+        cleanup,
+        "apply",
+        lambda resources, **kw: calls.append(("stop", resources)) or cleanup.Report(),
+    )
     monkeypatch.setattr(
         tf.Stack, "plan", lambda self, destroy=False, echo=print: calls.append(("plan", destroy))
     )
     monkeypatch.setattr(tf.Stack, "destroy", lambda self, echo=print: calls.append(("destroy",)))
     deploy_tasks.destroy(ctx(tf_state_dir=str(tmp_path)), target="local")
-    assert calls == [("plan", True)] and "dry run" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert calls == [("plan", True)] and "dry run" in out
+    assert "would stop first: sfn execution churn-2024-01-01-x" in out
     deploy_tasks.destroy(ctx(tf_state_dir=str(tmp_path)), target="local", apply=True)
-    assert calls[-1] == ("destroy",)
+    assert calls[1:] == [("stop", [running]), ("destroy",)]
+
+
+def test_destroy_refuses_when_running_work_cannot_be_stopped(tmp_path, monkeypatch):
+    from mlpipe import cleanup
+
+    running = cleanup.Resource("emr cluster", "j-1", delete=lambda: None)
+    report = cleanup.Report(failed=[(running, "protected")])
+    destroyed = []
+    monkeypatch.setattr(deploy_tasks, "require_endpoint", lambda settings: None)
+    monkeypatch.setattr(cleanup, "plan", lambda settings, include_data=False: [running])
+    monkeypatch.setattr(cleanup, "apply", lambda resources, **kw: report)
+    monkeypatch.setattr(tf.Stack, "destroy", lambda self, echo=print: destroyed.append(1))
+    with pytest.raises(Exit) as err:
+        deploy_tasks.destroy(ctx(tf_state_dir=str(tmp_path)), target="local", apply=True)
+    assert err.value.code == 1 and "emr cluster j-1: protected" in err.value.message
+    assert destroyed == []
 
 
 def test_failed_terraform_is_one_line_exit(tmp_path, monkeypatch):
