@@ -338,3 +338,20 @@ def test_render_all_writes_files(tmp_path):
         "inference.asl.json",
     ]
     assert json.loads(written["churn"].read_text())["StartAt"] == "ResolveRunDate"
+
+
+def test_the_alert_rules_skip_exactly_the_error_notify_failure_ends_with():
+    """One alert per failure: the Fail state after NotifyFailure raises the error the alerts
+    module's EventBridge rule ignores."""
+    from mlpipe.asl import NOTIFIED_ERROR
+
+    variables = {
+        n: b
+        for v in load_hcl(TF_DIR / "modules" / "alerts" / "variables.tf")["variable"]
+        for n, b in v.items()
+    }
+    assert variables["notified_error"]["default"] == NOTIFIED_ERROR
+    for key, definition in DEFINITIONS.items():
+        assert definition["States"]["Failed"]["Error"] == NOTIFIED_ERROR, key
+        notify = definition["States"]["NotifyFailure"]["Parameters"]["Message.$"]
+        assert "States.JsonToString($.failure)" in notify and "$.failure.Cause" not in notify
