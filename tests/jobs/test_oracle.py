@@ -140,3 +140,33 @@ def test_spark_equals_duckdb_reference_on_dirty_data(spark, tmp_path):
     assert disagreements(spark_result, duck) == []
     assert m["duplicates"]["exact"] > 0 and m["duplicates"]["conflicting"] > 0
     assert len(by_country) > 10 and m["quarantined_rows"] > 300  # the check has teeth
+
+
+@pytest.mark.spark
+@pytest.mark.timeout(120)
+def test_age_bounds_and_dedupe_tie_break_by_hand(spark, tmp_path):
+    """Ages 0 and 120 are valid, 121 / -1 / 30.5 are imputed (median of 0, 50, 120 = 50); among
+    copies with equal dates the one with more non-empty fields is kept, even when it is later."""
+    rows = b"""1,Ann,0,F,USA,2021-01-01,2023-01-01,1,10,No
+2,Bob,120,M,USA,2021-01-01,2023-01-01,1,10,No
+3,Cat,121,F,USA,2021-01-01,2023-01-01,1,10,No
+4,Dan,-1,M,USA,2021-01-01,2023-01-01,1,10,No
+5,Eve,30.5,F,USA,2021-01-01,2023-01-01,1,10,No
+9,,50,M,USA,2021-01-01,2023-01-01,1,10,No
+9,Ian,50,M,USA,2021-01-01,2023-01-01,1,10,No
+"""
+    m = clean(spark, tmp_path, write_csv(tmp_path, HEADER + rows), RUN)
+    assert (m["age_median"], m["age_imputed"]) == (50, 3)
+    assert m["duplicates"] == {"exact": 0, "conflicting": 1}
+    got = {r["customer_id"]: r for r in read_output(spark, tmp_path, "clean", RUN)}
+    assert {k: (r["age"], r["age_imputed"]) for k, r in got.items()} == {
+        1: (0, False),
+        2: (120, False),
+        3: (50, True),
+        4: (50, True),
+        5: (50, True),
+        9: (50, False),
+    }
+    assert got[9]["name"] == "Ian"
+    (dup,) = read_output(spark, tmp_path, "quarantine", RUN)
+    assert (dup["Name"], dup["reasons"]) == (None, ["duplicate"])
