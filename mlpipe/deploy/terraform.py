@@ -21,9 +21,7 @@ import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -161,32 +159,41 @@ class Stack:
         return _cmd("init", input=False, plugin_dir=str(plugin_dir) if plugin_dir else None)
 
     def plan_cmd(self, destroy: bool = False, detailed_exitcode: bool = False) -> list[str]:
-        return _cmd(
-            "plan",
-            input=False,
-            destroy=IsFlagged if destroy else None,
-            detailed_exitcode=IsFlagged if detailed_exitcode else None,
-            state=str(self.state_file),
-            var_file=self.var_file,
-        ) + self._vars()
+        return (
+            _cmd(
+                "plan",
+                input=False,
+                destroy=IsFlagged if destroy else None,
+                detailed_exitcode=IsFlagged if detailed_exitcode else None,
+                state=str(self.state_file),
+                var_file=self.var_file,
+            )
+            + self._vars()
+        )
 
     def apply_cmd(self) -> list[str]:
-        return _cmd(
-            "apply",
-            input=False,
-            auto_approve=IsFlagged,
-            state=str(self.state_file),
-            var_file=self.var_file,
-        ) + self._vars()
+        return (
+            _cmd(
+                "apply",
+                input=False,
+                auto_approve=IsFlagged,
+                state=str(self.state_file),
+                var_file=self.var_file,
+            )
+            + self._vars()
+        )
 
     def destroy_cmd(self) -> list[str]:
-        return _cmd(
-            "destroy",
-            input=False,
-            auto_approve=IsFlagged,
-            state=str(self.state_file),
-            var_file=self.var_file,
-        ) + self._vars()
+        return (
+            _cmd(
+                "destroy",
+                input=False,
+                auto_approve=IsFlagged,
+                state=str(self.state_file),
+                var_file=self.var_file,
+            )
+            + self._vars()
+        )
 
     def output_cmd(self) -> list[str]:
         return _cmd("output", json=IsFlagged, state=str(self.state_file))
@@ -227,7 +234,16 @@ class Stack:
         return code, output
 
     def init(self, echo: Printer | None = print) -> None:
-        self.run(self.init_cmd(), echo=echo)
+        cmd = self.init_cmd()
+        try:
+            self.run(cmd, echo=echo)
+        except TerraformFailed as exc:
+            if any(arg.startswith("-plugin-dir=") for arg in cmd):
+                raise
+            raise TerraformUnavailable(
+                "no hashicorp/aws provider mirror found and the Terraform registry is not "
+                f"reachable ({exc}): set mlpipe.tf_plugin_dir (INVOKE_MLPIPE_TF_PLUGIN_DIR) to a mirror"
+            ) from None
 
     def build(self, echo: Printer | None = print) -> None:
         """Everything the HCL reads: the rendered ASL, the transforms zip, the model."""
@@ -236,7 +252,9 @@ class Stack:
 
         render_all(self.settings, Path(self.build_dir) / "asl")
         build_transforms_zip(Path(self.build_dir))
-        build_model_artifact(Path(self.build_dir), serving_env=self.settings.target == "aws" or None)
+        build_model_artifact(
+            Path(self.build_dir), serving_env=self.settings.target == "aws" or None
+        )
         if echo:
             echo(f"built ASL, Glue transforms and model in {self.build_dir}")
 
@@ -250,7 +268,9 @@ class Stack:
         self.init(echo=None)
         if not destroy:
             self.build(echo=None)
-        code, _ = self.run(self.plan_cmd(destroy=destroy, detailed_exitcode=True), ok=(0, 2), echo=echo)
+        code, _ = self.run(
+            self.plan_cmd(destroy=destroy, detailed_exitcode=True), ok=(0, 2), echo=echo
+        )
         return code == 2
 
     def destroy(self, echo: Printer | None = print) -> None:

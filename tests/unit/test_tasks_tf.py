@@ -269,3 +269,20 @@ def test_fmt_check_command():
     c = ctx({f"{tf.terraform_bin()} fmt -recursive -check": Result()})
     tf_tasks.fmt(c, check=True)
     assert c.run.call_args[0][0] == f"{tf.terraform_bin()} fmt -recursive -check"
+
+
+def test_no_mirror_and_no_registry_is_one_line(tmp_path, monkeypatch):
+    s = stack(tmp_path)
+    s.plugin_dir = ""
+    monkeypatch.setattr(tf, "PLUGIN_DIR_CANDIDATES", (str(tmp_path / "nothing"),))
+
+    def offline(self, cmd, ok=(0,), echo=print):
+        raise tf.TerraformFailed(
+            "`terraform init` exited 1: Error: Failed to query available provider packages"
+        )
+
+    monkeypatch.setattr(tf.Stack, "run", offline)
+    with pytest.raises(tf.TerraformUnavailable) as err:
+        s.init()
+    assert "no hashicorp/aws provider mirror found" in str(err.value)
+    assert "INVOKE_MLPIPE_TF_PLUGIN_DIR" in str(err.value) and "\n" not in str(err.value)
