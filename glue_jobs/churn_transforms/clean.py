@@ -327,6 +327,13 @@ def median_from_histogram(counts: dict[int, int]) -> int | None:
     return (lo + hi + 1) // 2  # (lo + hi) / 2 rounded half up; ages are non-negative
 
 
+def quarantine_candidates(parsed: DataFrame, ranked: DataFrame) -> DataFrame:
+    """The rows ``transform_quarantine_rows`` keeps, without the dedupe join over every row: a
+    rejected row is either invalid as parsed (never contested) or a dropped copy (in ``ranked``)."""
+    invalid = parsed.filter(~F.col("_valid")).withColumn("_dup_kind", F.lit(None).cast("string"))
+    return invalid.unionByName(ranked.filter(~F.col("_valid")))
+
+
 def transform_clean_rows(deduped_rows: DataFrame, median: int | None) -> DataFrame:
     """Clean output rows, with the explicit output schema."""
     imputed = F.col("_age_valid").isNull()

@@ -138,11 +138,11 @@ def read_raw_csv(spark: SparkSession, path: str, source_uri: str | None = None) 
     """
     text = spark.read.text(path)
     blank = _is_blank(F.col("value"))
-    lines = (
-        text.select(blank.cast("long").alias("_blank"), F.input_file_name().alias("_file"))
-        .groupBy("_file")
-        .agg(F.count(F.lit(1)).alias("physical"), F.sum("_blank").alias("blank"))
-    )
+    counts = [F.count(F.lit(1)).alias("physical"), F.sum("_blank").alias("blank")]
+    flagged = text.select(blank.cast("long").alias("_blank"))
+    if not _is_file(spark, path):  # per file: each non-blank file has its own header line
+        flagged = text.select(blank.cast("long").alias("_blank"), F.input_file_name().alias("_f"))
+    lines = flagged.groupBy(*(["_f"] if "_f" in flagged.columns else [])).agg(*counts)
     first = text.filter(~blank).limit(1).collect()
     if not first:
         return RawInput(_empty_raw(spark), lines, True, source_uri or path)
@@ -173,6 +173,11 @@ def read_raw_csv(spark: SparkSession, path: str, source_uri: str | None = None) 
     return RawInput(df, lines, False, source)
 
 
+def _is_file(spark: SparkSession, path: str) -> bool:
+    fs = _FS(spark, path)
+    return bool(fs.fs.getFileStatus(fs.fs.makeQualified(fs.path(path))).isFile())
+
+
 def _source_file(spark: SparkSession, path: str, source_uri: str | None) -> tuple:
     """``(column, constant)`` naming each row's input file: for a single file, a null column and
     the file's name as a constant (one string, not one per cached row); for a directory, the
@@ -180,7 +185,7 @@ def _source_file(spark: SparkSession, path: str, source_uri: str | None) -> tupl
     stands in for ``path``."""
     fs = _FS(spark, path)
     qualified = fs.fs.makeQualified(fs.path(path))
-    if fs.fs.getFileStatus(qualified).isFile():
+    if _is_file(spark, path):
         return F.lit(None).cast("string"), source_uri or qualified.toUri().toString()
     name = F.input_file_name()
     if not source_uri:

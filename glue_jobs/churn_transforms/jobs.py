@@ -36,6 +36,7 @@ from churn_transforms.clean import (
     find_repeated_ids,
     id_counts,
     median_from_histogram,
+    quarantine_candidates,
     quarantine_metrics,
     quarantine_output,
     transform_clean_rows,
@@ -156,7 +157,8 @@ def clean_job(spark: SparkSession, args: dict) -> tuple[dict, CleanHandoff]:
         clean_rows = transform_clean_rows(rows, median)
         clean_rows.observe(clean_obs, *clean_metrics()).write.parquet(prefixes["clean"])
         clock.lap("write_clean_s")
-        quarantine = transform_quarantine_rows(rows, raw.source_file).observe(
+        rejected = quarantine_candidates(parsed, ranked)
+        quarantine = transform_quarantine_rows(rejected, raw.source_file).observe(
             quarantine_obs, *quarantine_metrics()
         )
         quarantine_output(quarantine).write.parquet(prefixes["quarantine"])
