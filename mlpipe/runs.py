@@ -159,6 +159,8 @@ def failure_line(pipeline: str, result: RunResult) -> str:
         )
     else:
         reason = task_reason(error, cause)
+    if result.status == "ABORTED" and not (error or cause):
+        reason = "the execution was stopped (StopExecution)"
     reason = " ".join(reason.split())
     if len(reason) > 300:
         reason = reason[:297] + "..."
@@ -269,7 +271,7 @@ def published_prefix(settings: Settings, base_uri: str, run_date: str, output: s
     value = read_json(settings, f"{date_dir}/_manifest.json")["outputs"][output]
     if value.startswith("s3://"):
         return value.rstrip("/") + "/"
-    return f"{date_dir}/{value[value.index('run_id='):].rstrip('/')}/"
+    return f"{date_dir}/{value[value.index('run_id=') :].rstrip('/')}/"
 
 
 def read_parquet_rows(settings: Settings, prefix_uri: str) -> list[dict[str, Any]]:

@@ -161,7 +161,7 @@ def run(
     verbose: bool = False,
 ) -> None:
     """Run a pipeline: upload input, start, follow live, print the results."""
-    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     from mlpipe import lease as leases
 
@@ -191,6 +191,8 @@ def run(
         result = runs.follow(settings, launched.execution_arn, _progress(console, started))
     except TimeoutError as exc:
         fail(str(exc), code=1)
+    except ClientError as exc:
+        fail(f"lost {launched.execution}: {exc.response['Error'].get('Message') or exc}", code=1)
     except BotoCoreError as exc:
         fail(
             f"lost the local cloud while following {launched.execution}: {unreachable(settings, exc)}",
@@ -213,7 +215,10 @@ def run(
         if verbose:
             console.print(f"error: {result.describe.get('error')}", markup=False)
             console.print(f"cause: {result.describe.get('cause')}", markup=False)
-        alerts = runs.read_alerts(settings, launched.execution)
+        try:  # best effort: the inbox may be gone (a cleanup stopped this run)
+            alerts = runs.read_alerts(settings, launched.execution)
+        except (ClientError, BotoCoreError):
+            alerts = []
         for alert in alerts if verbose else []:
             console.print(f"SNS alert: {alert}", markup=False)
         if alerts and not verbose:

@@ -155,3 +155,8 @@ def test_failure_line_is_one_bounded_line():
     caught = {"Error": "States.Runtime", "Cause": "x\n" * 5000}
     line = runs.failure_line("churn", result("FAILED", f"Clean failed: {json.dumps(caught)}"))
     assert "\n" not in line and len(line) < 400
+
+
+def test_failure_line_for_an_aborted_run_without_a_cause():
+    line = runs.failure_line("churn", result("ABORTED", None, None, ("ResolveRunDate", "Clean")))
+    assert line == "churn was aborted in Clean: the execution was stopped (StopExecution)"
