@@ -32,6 +32,7 @@ __all__ = [
     "FINDERS",
     "ORDER",
     "OUTPUT_PREFIXES",
+    "RUNNING_KINDS",
     "Report",
     "Resource",
     "apply",
