@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.server]
 DAY = "2023-08-01"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_cleanup_stops_our_running_job_first_and_decoys_finish(local_cloud):
     if local_cloud is None:
