@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from invoke import task
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
+
+from invoke import Context, task
 
 from mlpipe.tasks._common import fail, settings_for
+
+if TYPE_CHECKING:
+    from mlpipe.config import Settings
+    from mlpipe.deploy.terraform import Stack
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 TARGET_HELP = {
     "target": "local | localstack | aws (default: mlpipe.target)",
@@ -12,7 +22,7 @@ TARGET_HELP = {
 }
 
 
-def stack(c, target=None, env=None):
+def stack(c: Context, target: str | None = None, env: str | None = None) -> Stack:
     """The Terraform stack for a task's target/env, with a one-line exit when Terraform or a
     reachable endpoint is missing."""
     from mlpipe.deploy.terraform import TerraformUnavailable, stack_for, terraform_bin
@@ -25,7 +35,7 @@ def stack(c, target=None, env=None):
         fail(str(exc), code=2)
 
 
-def require_endpoint(settings) -> None:
+def require_endpoint(settings: Settings) -> None:
     """The local cloud must be up before Terraform talks to it."""
     from mlpipe.local_cloud.control import endpoint_reachable
 
@@ -35,7 +45,7 @@ def require_endpoint(settings) -> None:
         )
 
 
-def guarded(fn, *args, **kwargs):
+def guarded(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     from mlpipe.deploy.terraform import TerraformFailed, TerraformUnavailable
 
     try:
@@ -45,7 +55,7 @@ def guarded(fn, *args, **kwargs):
 
 
 @task(help=TARGET_HELP)
-def deploy(c, target=None, env=None):
+def deploy(c: Context, target: str | None = None, env: str | None = None) -> None:
     """Render ASL, package jobs and model, then terraform init + apply for the target."""
     s = stack(c, target, env)
     require_endpoint(s.settings)
@@ -54,7 +64,9 @@ def deploy(c, target=None, env=None):
 
 
 @task(help={**TARGET_HELP, "apply": "really destroy (default: show the destroy plan, a dry run)"})
-def destroy(c, target=None, env=None, apply=False):
+def destroy(
+    c: Context, target: str | None = None, env: str | None = None, apply: bool = False
+) -> None:
     """Stop the env's running work, then terraform destroy, data included (dry run = plan -destroy)."""
     from mlpipe import cleanup
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from invoke import task
+from invoke import Context, task
 
 from mlpipe.deploy import terraform as tf
 from mlpipe.tasks._common import fail
@@ -12,7 +12,7 @@ from mlpipe.tasks.deploy import TARGET_HELP, guarded, require_endpoint, stack
 
 
 @task(help={"check": "only check formatting (exit 3 when a file needs it)"})
-def fmt(c, check=False):
+def fmt(c: Context, check: bool = False) -> None:
     """terraform fmt -recursive."""
     cmd = guarded(tf.fmt_cmd, check)
     with c.cd(str(tf.TF_DIR)):
@@ -22,7 +22,7 @@ def fmt(c, check=False):
 
 
 @task(help=TARGET_HELP)
-def init(c, target=None, env=None):
+def init(c: Context, target: str | None = None, env: str | None = None) -> None:
     """terraform init, offline from a provider mirror when one is found (see README)."""
     s = stack(c, target, env)
     print(shlex.join(guarded(s.init_cmd)))
@@ -30,7 +30,7 @@ def init(c, target=None, env=None):
 
 
 @task(help=TARGET_HELP)
-def plan(c, target=None, env=None):
+def plan(c: Context, target: str | None = None, env: str | None = None) -> None:
     """Build the artefacts, then terraform plan for the target (exit 0 either way; says
     whether anything would change)."""
     s = stack(c, target, env)
@@ -40,7 +40,7 @@ def plan(c, target=None, env=None):
 
 
 @task(help=TARGET_HELP)
-def apply(c, target=None, env=None):
+def apply(c: Context, target: str | None = None, env: str | None = None) -> None:
     """Build the artefacts, then terraform apply (the same as `invoke deploy`)."""
     s = stack(c, target, env)
     require_endpoint(s.settings)
@@ -48,7 +48,7 @@ def apply(c, target=None, env=None):
 
 
 @task
-def docs(c):
+def docs(c: Context) -> None:
     """Regenerate every module README (inputs/outputs tables, usage) from the HCL."""
     for path in tf.write_module_docs():
         print(f"wrote {path}")
