@@ -252,9 +252,9 @@ class Stack:
 
         render_all(self.settings, Path(self.build_dir) / "asl")
         build_transforms_zip(Path(self.build_dir))
-        build_model_artifact(
-            Path(self.build_dir), serving_env=self.settings.target == "aws" or None
-        )
+        # AWS and LocalStack serve the model in the SageMaker image: train it with the image's
+        # pinned versions; the local cloud serves it with this interpreter.
+        build_model_artifact(Path(self.build_dir), serving_env=self.settings.target != "local")
         if echo:
             echo(f"built ASL, Glue transforms and model in {self.build_dir}")
 

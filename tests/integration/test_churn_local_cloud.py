@@ -114,9 +114,12 @@ def test_job_timeout_goes_to_catch(stack, tmp_path, sample_csv, run_date):
     sleepy = tmp_path / "sleepy.py"
     sleepy.write_text("import time\ntime.sleep(120)\n")
     s3.upload_file(str(sleepy), settings.bucket("artifacts"), "glue/sleepy-test.py")
-    update_keys = ("Role", "Command", "DefaultArguments", "ExecutionProperty", "MaxRetries")
-    update_keys += ("Timeout", "GlueVersion", "WorkerType", "NumberOfWorkers", "Description")
-    update = {k: original[k] for k in update_keys if k in original}
+    # the whole definition as read (UpdateJob replaces it), to put back exactly afterwards
+    update = {
+        k: v
+        for k, v in original.items()
+        if k not in ("Name", "CreatedOn", "LastModifiedOn", "AllocatedCapacity")
+    }
     sleepy_update = {
         **update,
         "Command": {

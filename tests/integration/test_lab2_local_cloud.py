@@ -31,6 +31,10 @@ def test_emr_happy_path_partitions_and_terminates(lab2, run_date):
     assert result.status == "SUCCEEDED", result.describe.get("cause")
     assert runs.states_entered(result.events) == [
         "ResolveRunDate",
+        "CheckAlreadyRunning",
+        "AlreadyRunning",
+        "CheckInput",
+        "HasInput",
         "CreateCluster",
         "AddStep",
         "TerminateCluster",
@@ -54,7 +58,7 @@ def test_emr_failing_step_still_terminates_and_alerts(lab2, tmp_path, run_date):
     assert result.status == "FAILED" and result.failed_state == "AddStep"
     entered = runs.states_entered(result.events)
     assert entered.index("TerminateClusterOnFailure") < entered.index("NotifyFailure")
-    clusters = pipelines.clusters(lab2, f"{lab2.prefix}-emr-")
+    clusters = pipelines.clusters(lab2, f"{lab2.prefix}-emr-{name}")
     assert [c["Status"]["State"] for c in clusters] == ["TERMINATED"]
     assert not [c for c in clusters if c["Status"]["State"] in ACTIVE]
     step = client(lab2, "emr").list_steps(ClusterId=clusters[0]["Id"])["Steps"][0]
@@ -145,12 +149,14 @@ def test_inference_appends_model_predictions_row_for_row(stack, tmp_path, run_da
 def test_corrupt_model_fails_transform_and_alerts(lab2, run_date):
     bucket, key = split_s3(lab2.paths["model_artifact"])
     s3 = client(lab2, "s3")
-    good = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    good = s3.head_object(Bucket=bucket, Key=key)["VersionId"]
     s3.put_object(Bucket=bucket, Key=key, Body=b"not a tarball")
     try:
         result, name, _ = run(lab2, "inference", run_date)
-    finally:
-        s3.put_object(Bucket=bucket, Key=key, Body=good)  # the stack as Terraform left it
+    finally:  # the object as Terraform left it: bytes, metadata and tags of the good version
+        s3.copy_object(
+            Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": key, "VersionId": good}
+        )
     assert result.status == "FAILED" and result.failed_state == "CreateTransformJob"
     job = client(lab2, "sagemaker").describe_transform_job(TransformJobName=f"abalone-{name}")
     assert (

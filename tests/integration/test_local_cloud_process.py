@@ -137,8 +137,11 @@ def test_jobs_and_work_dirs_do_not_outlive_a_killed_server(tmp_path):
     recorded = [int(p.name) for p in (state / "jobs").glob("*")]
     assert recorded and list((state / "glue-runs").iterdir())
     os.kill(pid, signal.SIGKILL)  # no chance to clean up after itself
-    cloud.stop()  # the server is dead or dying: the leftovers are handled here
-    time.sleep(0.5)
+    deadline = time.monotonic() + 30  # the jobs die with it (PDEATHSIG; the JVM on stdin EOF)
+    while living_members(recorded) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert living_members(recorded) == []
+    cloud.stop()  # the server is dead: its leftovers (pid file, work dirs) go here
     assert [pid for pid in living_members(recorded)] == []
     assert not (state / "glue-runs").exists()
     assert processes_mentioning(str(state)) == []
