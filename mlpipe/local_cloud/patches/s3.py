@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -30,7 +31,7 @@ def _lower_bool(value: str) -> str:
     return value.strip().lower()
 
 
-def _numeric(op):
+def _numeric(op: Callable[[float, float], bool]) -> Callable[[str, str], bool]:
     def check(actual: str, expected: str) -> bool:
         try:
             return op(float(actual), float(expected))
@@ -66,7 +67,7 @@ class UnsupportedCondition(ValueError):
     pass
 
 
-def condition_holds(condition: dict, context: dict[str, str]) -> bool:
+def condition_holds(condition: dict[str, Any], context: dict[str, str]) -> bool:
     """True when every operator/key of an IAM ``Condition`` block holds for ``context``."""
     for operator, pairs in condition.items():
         base = operator.removeprefix("ForAnyValue:").removeprefix("ForAllValues:")
@@ -108,7 +109,7 @@ def _patch_s3_secure_transport() -> None:
     )
     original_call = DomainDispatcherApplication.__call__
 
-    def call(self, environ, start_response):
+    def call(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
         token = SECURE_TRANSPORT.set(
             "true" if environ.get("wsgi.url_scheme") == "https" else "false"
         )
@@ -117,7 +118,13 @@ def _patch_s3_secure_transport() -> None:
         finally:
             SECURE_TRANSPORT.reset(token)
 
-    def is_action_permitted(self, action, resource="*", principal=None, incoming=None):
+    def is_action_permitted(
+        self: Any,
+        action: str,
+        resource: str = "*",
+        principal: Any = None,
+        incoming: dict[str, str] | None = None,
+    ) -> Any:
         statement = self._statement
         if "NotAction" in statement:
             concerned = not self._check_element_matches("NotAction", action)
@@ -139,12 +146,12 @@ def _patch_s3_secure_transport() -> None:
             return PermissionResult.DENIED
         return PermissionResult.PERMITTED
 
-    def get_permission(self, action, resource):
+    def get_permission(self: Any, action: str, resource: str) -> Any:
         from moto.iam.access_control import IAMPolicy
 
         if self.policy is None:
             return PermissionResult.NEUTRAL
-        context = {}
+        context: dict[str, str] = {}
         secure = SECURE_TRANSPORT.get()
         if secure is not None:
             context["aws:SecureTransport"] = secure

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mlpipe.local_cloud.patches._registry import ORIGINALS
 
 # --------------------------------------------------------------------------- sagemaker_model_vpc_config
@@ -16,8 +18,8 @@ def _patch_sagemaker_model_vpc_config() -> None:
     original = Model.response_object
     ORIGINALS["sagemaker_model_vpc_config"] = original
 
-    def response_object(self):
-        out = original.fget(self)
+    def response_object(self: Any) -> dict[str, Any]:
+        out: dict[str, Any] = original.fget(self)
         vpc = out.get("VpcConfig")
         if not vpc or not (vpc.get("Subnets") or vpc.get("SecurityGroupIds")):
             out.pop("VpcConfig", None)

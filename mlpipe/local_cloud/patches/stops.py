@@ -58,7 +58,7 @@ def _patch_glue_batch_stop_job_run() -> None:
         )
         return ActionResult(body)
 
-    GlueResponse.batch_stop_job_run = response  # type: ignore[attr-defined]  # moto lacks the action: add it
+    GlueResponse.batch_stop_job_run = response  # moto lacks the action: add it
 
 
 # --------------------------------------------------------------------------- sagemaker_stop_transform_job
@@ -92,7 +92,7 @@ def _patch_sagemaker_stop_transform_job() -> None:
         stop_transform_job(self.sagemaker_backend, self._get_param("TransformJobName"))
         return EmptyResult()
 
-    SageMakerResponse.stop_transform_job = response  # type: ignore[attr-defined]  # moto lacks the action: add it
+    SageMakerResponse.stop_transform_job = response  # moto lacks the action: add it
 
 
 PATCHES = {
