@@ -6,6 +6,11 @@ provider "aws" {
   skip_region_validation      = var.endpoint != ""
   s3_use_path_style           = var.endpoint != ""
 
+  # Every taggable resource carries the deployment's tags, also those a module forgets.
+  default_tags {
+    tags = local.tags
+  }
+
   dynamic "endpoints" {
     for_each = var.endpoint == "" ? [] : [var.endpoint]
     content {

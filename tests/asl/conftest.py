@@ -21,7 +21,7 @@ SETTINGS = load_settings()
 def cloud():
     apply_all()
     mp = pytest.MonkeyPatch()
-    mp.setenv(MOCK_CONFIG_ENV, str(ROOT / "tests" / "asl" / "sfn-mock-config.json"))
+    mp.setenv(MOCK_CONFIG_ENV, str(ROOT / "localstack" / "sfn-mock-config.json"))
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         sfn = boto3.client("stepfunctions", region_name=REGION)
         sns = boto3.client("sns", region_name=REGION)
