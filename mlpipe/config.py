@@ -16,8 +16,6 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import yaml
-
 from mlpipe import ROOT
 
 PIPELINES = ("churn", "emr", "inference")
@@ -86,9 +84,15 @@ class ConfigError(ValueError):
 
 
 def load_defaults() -> dict:
-    """The ``mlpipe`` section of invoke.yaml."""
-    with open(ROOT / "invoke.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)["mlpipe"]
+    """The ``mlpipe`` settings exactly as invoke sees them: invoke.yaml, then ``INVOKE_MLPIPE_*``
+    environment variables (e.g. ``INVOKE_MLPIPE_REGION``, ``INVOKE_MLPIPE_LOCAL_PORT``).
+    Tasks pass their own ``c.config.mlpipe`` (which adds command-line values) instead."""
+    from invoke import Config
+
+    config = Config(project_location=str(ROOT))
+    config.load_project()
+    config.load_shell_env()
+    return dict(config.mlpipe)
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,11 @@ class Settings:
     notify_success: bool = False
     emr: dict = field(default_factory=dict)
     retry_override: dict = field(default_factory=dict)  # e.g. deterministic retries in tests
+    # Where the services are: see ``endpoint``. Empty endpoint_override = derived per target.
+    endpoint_override: str = ""
+    local_state_dir: str = ".mlpipe/local"
+    local_port: int = 4566
+    localstack_endpoint: str = "http://localhost:4566"
 
     def __post_init__(self):
         if self.target not in TARGETS:
@@ -114,7 +123,33 @@ class Settings:
     # ------------------------------------------------------------------ target facts
     @property
     def endpoint(self) -> str | None:
-        return os.environ.get("MLPIPE_ENDPOINT") or TARGETS[self.target]["endpoint"]
+        """The one endpoint every client and Terraform use; None = real AWS.
+
+        local: the running local cloud's (its pid file in ``local_state_dir`` holds the port it
+        was started on), else ``https://127.0.0.1:<local_port>``; localstack:
+        ``localstack_endpoint``; aws: None. ``endpoint_override`` (``INVOKE_MLPIPE_ENDPOINT``)
+        wins over all three."""
+        if self.endpoint_override:
+            return self.endpoint_override
+        if self.target == "local":
+            from mlpipe.local_cloud.control import running_endpoint
+
+            state_dir = _repo_path(self.local_state_dir)
+            return running_endpoint(state_dir) or f"https://127.0.0.1:{self.local_port}"
+        if self.target == "localstack":
+            return self.localstack_endpoint
+        return None
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """The CA file that verifies the endpoint's TLS certificate (the local cloud's own CA);
+        None = the system's trust store."""
+        if self.target != "local":
+            return None
+        from mlpipe.local_cloud.tls import ca_path
+
+        path = ca_path(_repo_path(self.local_state_dir))
+        return str(path) if path.exists() else None
 
     @cached_property
     def account_id(self) -> str:
@@ -360,16 +395,35 @@ class Settings:
         }
 
 
-def load_settings(target: str | None = None, env: str | None = None, **overrides) -> Settings:
-    """Settings from invoke.yaml defaults, overridden by arguments (CLI wins)."""
-    d = load_defaults()
+def _repo_path(value: str) -> str:
+    return value if os.path.isabs(value) else str(ROOT / value)
+
+
+def load_settings(
+    target: str | None = None, env: str | None = None, config: dict | None = None, **overrides
+) -> Settings:
+    """Settings from invoke's config (``config``: a task's ``c.config.mlpipe``; default: the
+    same sources read here), overridden by arguments (CLI wins)."""
+    d = dict(config) if config is not None else load_defaults()
+    try:
+        local_port = int(overrides.pop("local_port", d.get("local_port", 4566)))
+    except (TypeError, ValueError):
+        raise ConfigError(f"local_port must be a number, got {d.get('local_port')!r}") from None
     return Settings(
+        endpoint_override=overrides.pop("endpoint_override", d.get("endpoint") or ""),
+        local_state_dir=str(
+            overrides.pop("local_state_dir", d.get("local_state_dir", ".mlpipe/local"))
+        ),
+        local_port=local_port,
+        localstack_endpoint=overrides.pop(
+            "localstack_endpoint", d.get("localstack_endpoint", "http://localhost:4566")
+        ),
         target=target or d.get("target", "local"),
         env=env or d.get("env", "dev"),
         project=overrides.pop("project", d.get("project", "mlpipe")),
         region=overrides.pop("region", d.get("region", "us-east-1")),
-        extra_tags=overrides.pop("extra_tags", d.get("tags") or {}),
-        names=overrides.pop("names", d.get("names") or {}),
+        extra_tags=dict(overrides.pop("extra_tags", d.get("tags") or {})),
+        names=dict(overrides.pop("names", d.get("names") or {})),
         notify_success=overrides.pop("notify_success", bool(d.get("notify_success", False))),
         **overrides,
     )
