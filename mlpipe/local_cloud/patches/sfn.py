@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from contextvars import ContextVar
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from mlpipe.local_cloud.patches._registry import ORIGINALS
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 # --------------------------------------------------------------------------- sfn_mock_config
 # moto ships LocalStack's Step Functions mock-config machinery, but (1) its loader is
@@ -22,17 +27,17 @@ from mlpipe.local_cloud.patches._registry import ORIGINALS
 # and SFN Local use) and wires the test case through.
 
 MOCK_CONFIG_ENV = "SFN_MOCK_CONFIG"
-_PENDING_TEST_CASE: ContextVar = ContextVar("mlpipe_sfn_test_case", default=None)
+_PENDING_TEST_CASE: ContextVar[Any] = ContextVar("mlpipe_sfn_test_case", default=None)
 
 
 class MockConfigError(ValueError):
     pass
 
 
-def _raw_mock_config(data: dict) -> SimpleNamespace:
+def _raw_mock_config(data: dict[str, Any]) -> SimpleNamespace:
     """Duck-type the pydantic models moto's ``_mock_test_case_from_raw`` expects."""
 
-    def response(raw: dict) -> SimpleNamespace:
+    def response(raw: dict[str, Any]) -> SimpleNamespace:
         ret = raw.get("Return")
         throw = raw.get("Throw")
         return SimpleNamespace(
@@ -58,7 +63,7 @@ def _raw_mock_config(data: dict) -> SimpleNamespace:
     return SimpleNamespace(StateMachines=machines, MockedResponses=responses)
 
 
-def load_mock_test_case(state_machine_name: str, test_case_name: str):
+def load_mock_test_case(state_machine_name: str, test_case_name: str) -> Any:
     from moto.stepfunctions.parser.mocking.mock_config import _mock_test_case_from_raw
 
     path = os.environ.get(MOCK_CONFIG_ENV)
@@ -83,8 +88,12 @@ def _patch_sfn_mock_config() -> None:
     ORIGINALS["sfn_mock_config"] = original_start
 
     def start_execution(
-        self, state_machine_arn, name=None, execution_input=None, trace_header=None
-    ):
+        self: Any,
+        state_machine_arn: str,
+        name: Any = None,
+        execution_input: Any = None,
+        trace_header: Any = None,
+    ) -> Any:
         base_arn, _, case = state_machine_arn.partition("#")
         if not case:
             return original_start(self, state_machine_arn, name, execution_input, trace_header)
@@ -101,9 +110,10 @@ def _patch_sfn_mock_config() -> None:
         finally:
             _PENDING_TEST_CASE.reset(token)
 
-    def get_worker(self):
+    def get_worker(self: Any) -> Any:
         worker = original_worker(self)
-        worker._mock_test_case = _PENDING_TEST_CASE.get()
+        # moto declares the attribute Final and never sets it from a request: that is the gap
+        worker._mock_test_case = _PENDING_TEST_CASE.get()  # type: ignore[misc]
         return worker
 
     StepFunctionsParserBackend.start_execution = start_execution
@@ -116,7 +126,7 @@ def _patch_sfn_mock_config() -> None:
 # EMR step or transform job raises on AWS). Use ``StatesErrorName`` for those names.
 
 
-def mock_error_name(error: str):
+def mock_error_name(error: str) -> Any:
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
         CustomErrorName,
     )
@@ -133,7 +143,8 @@ def _patch_sfn_mock_states_errors() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import mock_eval_utils
 
     ORIGINALS["sfn_mock_states_errors"] = mock_eval_utils.CustomErrorName
-    mock_eval_utils.CustomErrorName = mock_error_name
+    # the patch replaces the class moto calls with a factory that also accepts States.* names
+    mock_eval_utils.CustomErrorName = mock_error_name  # type: ignore[misc]
 
 
 # --------------------------------------------------------------------------- sfn_emr_sagemaker_services
@@ -150,7 +161,7 @@ def _patch_sfn_services() -> None:
     original = state_task_factory.state_task_service_for
     ORIGINALS["sfn_emr_sagemaker_services"] = original
 
-    def state_task_service_for(service_name: str):
+    def state_task_service_for(service_name: str) -> Any:
         if service_name in SERVICES:
             return SERVICES[service_name]()
         return original(service_name=service_name)
@@ -170,7 +181,11 @@ SYNC_GUARD_LINE = "callback_endpoint.interrupt_all()"
 
 
 def _eval_integration_pattern(
-    self, env, resource_runtime_part, normalised_parameters, state_credentials
+    self: Any,
+    env: Any,
+    resource_runtime_part: Any,
+    normalised_parameters: dict[str, Any],
+    state_credentials: Any,
 ) -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
         ResourceCondition,
@@ -188,7 +203,7 @@ def _eval_integration_pattern(
     )
 
     task_output = env.stack.pop()
-    callback_endpoint = None
+    callback_endpoint: Any = None
     if ResourceCondition.WaitForTaskToken in self._supported_integration_patterns:
         callback_id = env.states.context_object.context_object_data["Task"]["Token"]
         callback_endpoint = env.callback_pool_manager.get(callback_id)
@@ -263,7 +278,7 @@ def _patch_sfn_sync_callback_guard() -> None:
 # string (e.g. 2023-08-01T10:00:00.000Z), which our ASL splits to get the default run date.
 
 
-def iso_start_time(value) -> str:
+def iso_start_time(value: str | datetime) -> str:
     if isinstance(value, str):
         return value
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
@@ -275,7 +290,7 @@ def _patch_sfn_start_time_iso() -> None:
     original = ExecutionWorker._get_evaluation_environment
     ORIGINALS["sfn_start_time_iso"] = original
 
-    def get_evaluation_environment(self):
+    def get_evaluation_environment(self: Any) -> Any:
         env = original(self)
         execution = env.states.context_object.context_object_data["Execution"]
         execution["StartTime"] = iso_start_time(execution["StartTime"])
@@ -299,10 +314,10 @@ def _patch_sfn_glue_sync_output() -> None:
     original = StateTaskServiceGlue._sync_to_start_job_run
     ORIGINALS["sfn_glue_sync_output"] = original
 
-    def sync_to_start_job_run(self, *args, **kwargs):
-        resolver = original(self, *args, **kwargs)
+    def sync_to_start_job_run(self: Any, *args: Any, **kwargs: Any) -> Callable[[], Any]:
+        resolver: Callable[[], Any] = original(self, *args, **kwargs)
 
-        def safe_resolver():
+        def safe_resolver() -> Any:
             result = resolver()
             return None if result is None else json_safe(result)
 
@@ -318,7 +333,7 @@ def _patch_sfn_glue_sync_output() -> None:
 # diagnostic per problem statelint (the project's ASL linter) finds.
 
 
-def validation_result(definition: str) -> dict:
+def validation_result(definition: str) -> dict[str, Any]:
     """ValidateStateMachineDefinition's response for one definition string."""
     from mlpipe.asl import statelint_problems
 
@@ -349,7 +364,7 @@ def _patch_sfn_validate_definition() -> None:
         StepFunctionResponse, "validate_state_machine_definition", None
     )
 
-    def validate_state_machine_definition(self):
+    def validate_state_machine_definition(self: Any) -> Any:
         return ActionResult(validation_result(self._get_param("definition")))
 
     StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
@@ -369,7 +384,7 @@ def _patch_sfn_list_versions() -> None:
         StepFunctionResponse, "list_state_machine_versions", None
     )
 
-    def list_state_machine_versions(self):
+    def list_state_machine_versions(self: Any) -> Any:
         arn = self._get_param("stateMachineArn")
         self.stepfunction_backend.describe_state_machine(arn)  # raises when it does not exist
         return ActionResult({"stateMachineVersions": []})
@@ -387,7 +402,7 @@ def _patch_sfn_list_versions() -> None:
 # they are), guided by botocore's service model; timestamps become ISO 8601 strings.
 
 
-def _shape_walk(value, shape, rename):
+def _shape_walk(value: Any, shape: Any, rename: Callable[[str, Any], tuple[str, Any]]) -> Any:
     """Rename structure members of ``value`` along botocore ``shape`` with ``rename``."""
     if shape is None:
         return value
@@ -407,19 +422,19 @@ def _shape_walk(value, shape, rename):
     return value
 
 
-def _to_api_name(key, members):
+def _to_api_name(key: str, members: Any) -> tuple[str, Any]:
     for name, shape in members.items():
         if name.lower() == key.lower():
             return name, shape
     return key, None
 
 
-def _to_pascal(key, members):
+def _to_pascal(key: str, members: Any) -> tuple[str, Any]:
     shape = members.get(key)
     return key[:1].upper() + key[1:], shape
 
 
-def aws_sdk_operation(service: str, action: str):
+def aws_sdk_operation(service: str, action: str) -> Any:
     """botocore's OperationModel for an aws-sdk Task (service as boto3 names it)."""
     import botocore.session
     from botocore import xform_name
@@ -441,15 +456,25 @@ def _patch_sfn_aws_sdk_pascal_case() -> None:
         StateTaskServiceAwsSdk._normalise_response,
     )
 
-    def operation(self):
+    def operation(self: Any) -> Any:
         return aws_sdk_operation(self._get_boto_service_name(), self._get_boto_service_action())
 
-    def normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None):
+    def normalise_parameters(
+        self: Any,
+        parameters: dict[str, Any],
+        boto_service_name: str | None = None,
+        service_action_name: str | None = None,
+    ) -> None:
         renamed = _shape_walk(dict(parameters), operation(self).input_shape, _to_api_name)
         parameters.clear()
         parameters.update(renamed)
 
-    def normalise_response(self, response, boto_service_name=None, service_action_name=None):
+    def normalise_response(
+        self: Any,
+        response: Any,
+        boto_service_name: str | None = None,
+        service_action_name: str | None = None,
+    ) -> None:
         if not isinstance(response, dict):
             return
         renamed = _shape_walk(dict(response), operation(self).output_shape, _to_pascal)
