@@ -15,12 +15,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from mlpipe import ROOT
 
 PIPELINES = ("churn", "emr", "inference")
 
-TARGETS: dict[str, dict] = {
+TARGETS: dict[str, dict[str, Any]] = {
     "local": {
         "endpoint": "http://127.0.0.1:4566",
         "account_id": "123456789012",
@@ -83,13 +84,13 @@ class ConfigError(ValueError):
     """A bad target/env/setting: reported as one line."""
 
 
-def load_defaults() -> dict:
+def load_defaults() -> dict[str, Any]:
     """The ``mlpipe`` settings exactly as invoke sees them: invoke.yaml, then ``INVOKE_MLPIPE_*``
     environment variables (e.g. ``INVOKE_MLPIPE_REGION``, ``INVOKE_MLPIPE_LOCAL_PORT``).
     Tasks pass their own ``c.config.mlpipe`` (which adds command-line values) instead."""
     from invoke import Config
 
-    config = Config(project_location=str(ROOT))
+    config = Config(project_location=ROOT)
     config.load_project()
     config.load_shell_env()
     return dict(config.mlpipe)
@@ -101,18 +102,19 @@ class Settings:
     env: str = "dev"
     project: str = "mlpipe"
     region: str = "us-east-1"
-    extra_tags: dict = field(default_factory=dict)
-    names: dict = field(default_factory=dict)
+    extra_tags: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
     notify_success: bool = False
-    emr: dict = field(default_factory=dict)
-    retry_override: dict = field(default_factory=dict)  # e.g. deterministic retries in tests
+    emr: dict[str, Any] = field(default_factory=dict)
+    # e.g. deterministic retries in tests
+    retry_override: dict[str, Any] = field(default_factory=dict)
     # Where the services are: see ``endpoint``. Empty endpoint_override = derived per target.
     endpoint_override: str = ""
     local_state_dir: str = ".mlpipe/local"
     local_port: int = 4566
     localstack_endpoint: str = "http://localhost:4566"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.target not in TARGETS:
             raise ConfigError(f"unknown target {self.target!r}: choose one of {', '.join(TARGETS)}")
         if not self.env.replace("-", "").isalnum() or self.env != self.env.lower():
@@ -153,25 +155,27 @@ class Settings:
 
     @cached_property
     def account_id(self) -> str:
-        fixed = TARGETS[self.target]["account_id"]
+        fixed: str | None = TARGETS[self.target]["account_id"]
         if fixed:
             return fixed
         from mlpipe.aws import client  # lazy: mlpipe.aws imports this module
 
         try:
-            return client(self, "sts").get_caller_identity()["Account"]
+            account: str = client(self, "sts").get_caller_identity()["Account"]
+            return account
         except Exception as exc:  # no credentials, no network: one clear line
             raise ConfigError(
                 f"target {self.target}: cannot resolve the AWS account id from STS ({exc.__class__.__name__}: {exc}); configure AWS credentials"
             ) from None
 
     @property
-    def retry(self) -> dict:
+    def retry(self) -> dict[str, Any]:
         return {**TARGETS[self.target]["retry"], **self.retry_override}
 
     @property
     def task_timeout(self) -> int:
-        return TARGETS[self.target]["task_timeout"]
+        timeout: int = TARGETS[self.target]["task_timeout"]
+        return timeout
 
     @property
     def prefix(self) -> str:
@@ -257,7 +261,7 @@ class Settings:
 
     # ------------------------------------------------------------------ resources
     @property
-    def glue_jobs(self) -> dict[str, dict]:
+    def glue_jobs(self) -> dict[str, dict[str, Any]]:
         """Both Glue jobs: name, script and DefaultArguments (run Arguments add run_date etc.)."""
         common = {
             "--job-language": "python",
@@ -311,7 +315,7 @@ class Settings:
     emr_schedule_expression: str = "cron(0/15 * * * ? *)"
 
     @property
-    def emr_cluster(self) -> dict:
+    def emr_cluster(self) -> dict[str, Any]:
         """The smallest cluster that runs lab 2's step (1 master + 1 core; lab 2 had 4 nodes and
         Hive), with Spark/YARN tuning; overridable. ``subnet_id`` is Terraform's var.emr_subnet_id
         in the deployed ASL; the empty default serves the local cloud."""
@@ -363,7 +367,7 @@ class Settings:
         return merged
 
     # ------------------------------------------------------------------ ASL context
-    def asl_context(self, pipeline: str) -> dict:
+    def asl_context(self, pipeline: str) -> dict[str, Any]:
         """The one dict a pipeline's template renders from."""
         if pipeline not in PIPELINES:
             raise ConfigError(
@@ -400,7 +404,10 @@ def _repo_path(value: str) -> str:
 
 
 def load_settings(
-    target: str | None = None, env: str | None = None, config: dict | None = None, **overrides
+    target: str | None = None,
+    env: str | None = None,
+    config: dict[str, Any] | None = None,
+    **overrides: Any,
 ) -> Settings:
     """Settings from invoke's config (``config``: a task's ``c.config.mlpipe``; default: the
     same sources read here), overridden by arguments (CLI wins)."""
