@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from python_terraform import IsFlagged, Terraform
 
@@ -109,9 +110,10 @@ def var_file(target: str, env: str) -> str:
     return f"environments/{'aws-' + env if target == 'aws' else target}.tfvars"
 
 
-def _cmd(*args, **kwargs) -> list[str]:
+def _cmd(*args: Any, **kwargs: Any) -> list[str]:
     tf = Terraform(working_dir=str(TF_DIR), terraform_bin_path=terraform_bin())
-    return tf.generate_cmd_string(*args, **kwargs)
+    cmd: list[str] = tf.generate_cmd_string(*args, **kwargs)
+    return cmd
 
 
 def fmt_cmd(check: bool) -> str:
@@ -209,7 +211,9 @@ class Stack:
             env["AWS_CA_BUNDLE"] = self.settings.ca_bundle
         return env
 
-    def run(self, cmd: list[str], ok: tuple[int, ...] = (0,), echo: Printer | None = print):
+    def run(
+        self, cmd: list[str], ok: tuple[int, ...] = (0,), echo: Printer | None = print
+    ) -> tuple[int, str]:
         """Run a command in terraform/, streaming its output to ``echo`` (None: keep it);
         returns (exit code, output). Exit codes outside ``ok`` raise TerraformFailed."""
         Path(self.state_dir).mkdir(parents=True, exist_ok=True)
@@ -278,7 +282,7 @@ class Stack:
         self.build(echo=None)
         self.run(self.destroy_cmd(), echo=Progress(echo) if echo else None)
 
-    def outputs(self) -> dict:
+    def outputs(self) -> dict[str, Any]:
         _, out = self.run(self.output_cmd(), echo=None)
         return {k: v["value"] for k, v in json.loads(out or "{}").items()}
 
@@ -327,7 +331,7 @@ def _last_error(output: str) -> str:
     return tail[-1].strip() if tail else "no output"
 
 
-def stack_for(settings: Settings, config: dict) -> Stack:
+def stack_for(settings: Settings, config: dict[str, Any]) -> Stack:
     """The stack of ``settings`` with paths from the mlpipe config (invoke.yaml & co.)."""
 
     def path(value: str) -> Path:
@@ -345,7 +349,7 @@ def stack_for(settings: Settings, config: dict) -> Stack:
 # --------------------------------------------------------------------------- module docs
 
 
-def _unquote(value):
+def _unquote(value: Any) -> Any:
     if isinstance(value, dict):  # python-hcl2 also adds __is_block__ / __comments__ markers
         return {_unquote(k): _unquote(v) for k, v in value.items() if not str(k).startswith("__")}
     if isinstance(value, list):
@@ -355,18 +359,19 @@ def _unquote(value):
     return value
 
 
-def load_hcl(path: Path) -> dict:
+def load_hcl(path: Path) -> dict[str, Any]:
     """Parse a .tf file with python-hcl2, with the quotes around names and strings removed."""
     import hcl2
 
     with open(path, encoding="utf-8") as fh:
-        return _unquote(hcl2.load(fh))
+        doc: dict[str, Any] = _unquote(hcl2.load(fh))
+    return doc
 
 
 def module_docs(module: Path) -> str:
     """README text for a module: description, usage example, inputs and outputs tables."""
 
-    def load(name):
+    def load(name: str) -> dict[str, Any]:
         return load_hcl(module / name)
 
     variables = [(n, b) for v in load("variables.tf").get("variable", []) for n, b in v.items()]
@@ -403,7 +408,7 @@ def module_docs(module: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _clean(value) -> str:
+def _clean(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = value if isinstance(value, str) else repr(value)
