@@ -15,7 +15,7 @@ def manifest_table(manifest: dict[str, Any]) -> Table:
     table = Table(title=f"clean_customers  run_date={manifest['run_date']}{run}", show_header=True)
     table.add_column("metric")
     table.add_column("rows", justify="right")
-    lines = [manifest.get(k) for k in ("physical_lines", "blank_lines", "header_lines")]
+    lines: list[Any] = [manifest.get(k) for k in ("physical_lines", "blank_lines", "header_lines")]
     if None not in lines:
         table.add_row("input lines (physical / blank / header)", " / ".join(map(str, lines)))
     table.add_row("input_rows", str(manifest["input_rows"]))

@@ -268,7 +268,7 @@ def published_prefix(settings: Settings, base_uri: str, run_date: str, output: s
     date_dir = f"{base_uri.rstrip('/')}/run_date={run_date}"
     bucket, key = split_s3(f"{date_dir}/_SUCCESS")
     client(settings, "s3").head_object(Bucket=bucket, Key=key)
-    value = read_json(settings, f"{date_dir}/_manifest.json")["outputs"][output]
+    value: str = read_json(settings, f"{date_dir}/_manifest.json")["outputs"][output]
     if value.startswith("s3://"):
         return value.rstrip("/") + "/"
     return f"{date_dir}/{value[value.index('run_id=') :].rstrip('/')}/"
