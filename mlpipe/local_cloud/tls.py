@@ -15,6 +15,12 @@ import ipaddress
 import os
 import ssl
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import threading
+
+    from werkzeug.serving import BaseWSGIServer
 
 TLS_DIR = "tls"
 CA_FILE = "ca.pem"
@@ -126,8 +132,8 @@ class Listeners:
 
     def __init__(self, host: str, port: int, state_dir: str | Path):
         self.host, self.port, self.state_dir = host, port, Path(state_dir)
-        self._servers: list = []
-        self._threads: list = []
+        self._servers: list[BaseWSGIServer] = []
+        self._threads: list[threading.Thread] = []
         self.internal_port: int | None = None
 
     @property
