@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from mlpipe.local_cloud.patches._registry import ORIGINALS
 
@@ -17,10 +18,11 @@ def budget_arn(account_id: str, name: str, partition: str = "aws") -> str:
     return f"arn:{partition}:budgets::{account_id}:budget/{name}"
 
 
-def _tags(backend) -> dict[str, dict[str, str]]:
+def _tags(backend: Any) -> dict[str, dict[str, str]]:
     if not hasattr(backend, "_mlpipe_tags"):
         backend._mlpipe_tags = {}
-    return backend._mlpipe_tags
+    tags: dict[str, dict[str, str]] = backend._mlpipe_tags
+    return tags
 
 
 def _patch_budgets_subscribers_tags() -> None:
@@ -34,7 +36,7 @@ def _patch_budgets_subscribers_tags() -> None:
     )
     create_budget, delete_budget = BudgetsResponse.create_budget, BudgetsResponse.delete_budget
 
-    def describe_subscribers_for_notification(self):
+    def describe_subscribers_for_notification(self: Any) -> str:
         account_id = self._get_param("AccountId")
         name = self._get_param("BudgetName")
         wanted = self._get_param("Notification")
@@ -46,7 +48,7 @@ def _patch_budgets_subscribers_tags() -> None:
                 return json.dumps({"Subscribers": notification.subscribers, "NextToken": None})
         raise NotFoundException("Unable to get subscribers: the notification doesn't exist.")
 
-    def create(self):
+    def create(self: Any) -> Any:
         out = create_budget(self)
         budget = self._get_param("Budget")
         tags = self._get_param("ResourceTags") or []
@@ -54,25 +56,25 @@ def _patch_budgets_subscribers_tags() -> None:
         _tags(self.backend)[arn] = {t["Key"]: t["Value"] for t in tags}
         return out
 
-    def delete(self):
+    def delete(self: Any) -> Any:
         out = delete_budget(self)
         arn = budget_arn(self._get_param("AccountId"), self._get_param("BudgetName"), self.partition)
         _tags(self.backend).pop(arn, None)
         return out
 
-    def tag_resource(self):
+    def tag_resource(self: Any) -> str:
         arn = self._get_param("ResourceARN")
         tags = _tags(self.backend).setdefault(arn, {})
         tags.update({t["Key"]: t["Value"] for t in self._get_param("ResourceTags") or []})
         return json.dumps({})
 
-    def untag_resource(self):
+    def untag_resource(self: Any) -> str:
         tags = _tags(self.backend).setdefault(self._get_param("ResourceARN"), {})
         for key in self._get_param("ResourceTagKeys") or []:
             tags.pop(key, None)
         return json.dumps({})
 
-    def list_tags_for_resource(self):
+    def list_tags_for_resource(self: Any) -> str:
         tags = _tags(self.backend).get(self._get_param("ResourceARN"), {})
         return json.dumps({"ResourceTags": [{"Key": k, "Value": v} for k, v in tags.items()]})
 

@@ -34,7 +34,7 @@ JOB_UPDATE_FIELDS = {
 }
 
 
-def apply_job_update(job: Any, update: dict) -> None:
+def apply_job_update(job: Any, update: dict[str, Any]) -> None:
     """Replace ``job``'s definition with ``update`` (a JobUpdate), as UpdateJob does."""
     from moto.core.utils import utcnow
 
@@ -52,7 +52,7 @@ def _patch_glue_update_job() -> None:
 
     ORIGINALS["glue_update_job"] = getattr(GlueResponse, "update_job", None)
 
-    def update_job(self):
+    def update_job(self: Any) -> Any:
         name = self._get_param("JobName")
         job = self.glue_backend.get_job(name)  # JobNotFoundException -> EntityNotFound
         apply_job_update(job, self._get_param("JobUpdate") or {})
@@ -75,13 +75,13 @@ def _patch_glue_execution_class() -> None:
     ORIGINALS["glue_execution_class"] = (original_init, original_as_dict)
     signature = inspect.signature(original_init)
 
-    def init(self, *args, **kwargs):
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
         given = signature.bind(self, *args, **kwargs).arguments.get("execution_class")
         self.execution_class = given or None
 
-    def as_dict(self):
-        out = original_as_dict(self)
+    def as_dict(self: Any) -> dict[str, Any]:
+        out: dict[str, Any] = original_as_dict(self)
         if not out.get("ExecutionClass"):
             out.pop("ExecutionClass", None)
         return out
