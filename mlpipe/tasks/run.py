@@ -115,7 +115,7 @@ def _launch(
     settings: Settings, pipeline: str, run_date: str, input_path: Path | None
 ) -> pipelines.Launch:
     """pipelines.launch with every refusal as one line."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
     from mlpipe.lease import RunRefused
 
@@ -130,6 +130,9 @@ def _launch(
             f"{exc.response['Error'].get('Message') or exc}: run `invoke deploy --target {settings.target}` first",
             code=3,
         )
+    except ParamValidationError as exc:  # e.g. a name the env makes invalid for AWS
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        fail(f"invalid request: {lines[-1] if lines else exc}"[:300], code=2)
     except BotoCoreError as exc:
         fail(unreachable(settings, exc), code=3)
 

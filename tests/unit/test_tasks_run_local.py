@@ -104,3 +104,13 @@ def test_cleanup_exits_non_zero_when_a_delete_failed(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "failed  iam role blocked-role: RuntimeError: AccessDenied: no" in out
     assert "<html>" not in out
+
+
+@pytest.mark.parametrize("env", ["café", "x" * 200])
+def test_run_with_an_env_aws_cannot_name_is_one_line(monkeypatch, tmp_path, env):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with socket.socket() as sock:  # nobody listens: nothing can be created anywhere
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    c = ctx(local_state_dir=str(tmp_path / "state"), local_port=port)
+    one_line_exit(lambda: run_task.run(c, "churn", run_date="2023-08-01", env=env))
