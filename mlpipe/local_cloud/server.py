@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
 
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
     applied = apply_all()
+    from mlpipe.local_cloud.patches.iam import warm_up
+
+    warm_up()  # before the port opens: see warm_up's docstring
     listeners = Listeners(args.host, args.port, args.state_dir)
     endpoint = listeners.endpoint  # HTTPS: see mlpipe/local_cloud/tls.py
     state_dir = Path(args.state_dir)

@@ -87,7 +87,6 @@ def cleanup(
 
 
 @task(
-    positional=["pipeline"],
     help={
         **TARGET_HELP,
         "pipeline": "churn, emr or inference (default: all)",

@@ -18,4 +18,13 @@ def _patch_iam_aws_managed_policies() -> None:
     iam["load_aws_managed_policies"] = True
 
 
+def warm_up(account_id: str = "123456789012") -> None:
+    """Build the account's IAM backend (1,500+ managed policies) before the server answers:
+    built on the first request instead, it can take seconds under load, long enough for the
+    Terraform provider to time out and retry a CreateRole that succeeded (EntityAlreadyExists)."""
+    from moto.iam.models import iam_backends
+
+    iam_backends[account_id]["global"]
+
+
 PATCHES = {"iam_aws_managed_policies": _patch_iam_aws_managed_policies}
