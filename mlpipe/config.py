@@ -13,6 +13,7 @@ from the same provider configuration as every other ARN. Nothing is hard-coded t
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -20,6 +21,8 @@ from typing import Any
 from mlpipe import ROOT
 
 PIPELINES = ("churn", "emr", "inference")
+# Every resource name is <project>-<env>-...: S3 and IAM allow ASCII only and cap lengths.
+ENV_RE = re.compile(r"[a-z][a-z0-9-]{0,19}")
 
 TARGETS: dict[str, dict[str, Any]] = {
     "local": {
@@ -117,9 +120,11 @@ class Settings:
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
             raise ConfigError(f"unknown target {self.target!r}: choose one of {', '.join(TARGETS)}")
-        if not self.env.replace("-", "").isalnum() or self.env != self.env.lower():
+        if not ENV_RE.fullmatch(self.env):
+            shown = self.env if len(self.env) <= 40 else self.env[:37] + "..."
             raise ConfigError(
-                f"env must be lower-case letters, digits and dashes, got {self.env!r}"
+                "env must be 1-20 ASCII lower-case letters, digits and dashes, starting with a "
+                f"letter (it is part of every bucket and role name), got {shown!r}"
             )
 
     # ------------------------------------------------------------------ target facts

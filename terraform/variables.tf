@@ -8,8 +8,8 @@ variable "env" {
   description = "Environment name (dev, prod, ...); the Environment tag."
   type        = string
   validation {
-    condition     = can(regex("^[a-z0-9-]+$", var.env))
-    error_message = "The env must be lower-case letters, digits and dashes."
+    condition     = can(regex("^[a-z][a-z0-9-]{0,19}$", var.env))
+    error_message = "The env must be 1-20 lower-case letters, digits and dashes, starting with a letter (it is part of every bucket and role name)."
   }
 }
 
