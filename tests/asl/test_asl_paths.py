@@ -10,13 +10,20 @@ import uuid
 from mlpipe.runs import history, states_entered, task_attempts, wait
 from tests.asl.conftest import SETTINGS, run_case
 
+DEFAULT_INPUT = ["ResolveInput", "DefaultInput"]  # started without input/run_id
 EMR_CHECKS = ["CheckAlreadyRunning", "AlreadyRunning", "CheckInput", "HasInput"]
 
 
 def test_churn_happy_path(cloud):
     desc, events, alerts = run_case(cloud, "churn", "HappyPath")
     assert desc["status"] == "SUCCEEDED"
-    assert states_entered(events) == ["ResolveRunDate", "Clean", "BuildFeatures", "Succeeded"]
+    assert states_entered(events) == [
+        "ResolveRunDate",
+        *DEFAULT_INPUT,
+        "Clean",
+        "BuildFeatures",
+        "Succeeded",
+    ]
     assert task_attempts(events) == {"Clean": 1, "BuildFeatures": 1}
     assert alerts == []
 
@@ -24,7 +31,13 @@ def test_churn_happy_path(cloud):
 def test_churn_transient_glue_failure_is_retried(cloud):
     desc, events, alerts = run_case(cloud, "churn", "TransientGlueFailure")
     assert desc["status"] == "SUCCEEDED"
-    assert states_entered(events) == ["ResolveRunDate", "Clean", "BuildFeatures", "Succeeded"]
+    assert states_entered(events) == [
+        "ResolveRunDate",
+        *DEFAULT_INPUT,
+        "Clean",
+        "BuildFeatures",
+        "Succeeded",
+    ]
     assert task_attempts(events) == {"Clean": 2, "BuildFeatures": 1}  # one retry
     failed = [e for e in events if e["type"] == "TaskFailed"]
     assert [e["taskFailedEventDetails"]["error"] for e in failed] == [
@@ -40,6 +53,7 @@ def test_churn_permanent_glue_failure_alerts_and_fails(cloud):
     assert desc["cause"].startswith('Clean failed: {"Error":"States.TaskFailed","Cause":')
     assert states_entered(events) == [
         "ResolveRunDate",
+        *DEFAULT_INPUT,
         "Clean",
         "CleanFailed",
         "NotifyFailure",
@@ -70,6 +84,7 @@ def test_emr_happy_path_terminates(cloud):
     assert desc["status"] == "SUCCEEDED"
     assert states_entered(events) == [
         "ResolveRunDate",
+        *DEFAULT_INPUT,
         *EMR_CHECKS,
         "CreateCluster",
         "AddStep",
@@ -85,6 +100,7 @@ def test_emr_step_failure_still_terminates_cluster(cloud):
     entered = states_entered(events)
     assert entered == [
         "ResolveRunDate",
+        *DEFAULT_INPUT,
         *EMR_CHECKS,
         "CreateCluster",
         "AddStep",
@@ -104,6 +120,7 @@ def test_emr_skips_when_another_run_is_in_flight(cloud):
     assert desc["status"] == "SUCCEEDED"
     assert states_entered(events) == [
         "ResolveRunDate",
+        *DEFAULT_INPUT,
         "CheckAlreadyRunning",
         "AlreadyRunning",
         "SkippedAlreadyRunning",
@@ -114,7 +131,12 @@ def test_emr_skips_when_another_run_is_in_flight(cloud):
 def test_emr_without_input_ends_cleanly_without_cluster_or_alert(cloud):
     desc, events, alerts = run_case(cloud, "emr", "NoInput")
     assert desc["status"] == "SUCCEEDED"
-    assert states_entered(events) == ["ResolveRunDate", *EMR_CHECKS, "NoInputForRunDate"]
+    assert states_entered(events) == [
+        "ResolveRunDate",
+        *DEFAULT_INPUT,
+        *EMR_CHECKS,
+        "NoInputForRunDate",
+    ]
     scheduled = [e for e in events if e["type"] == "TaskScheduled"]
     params = json.loads(scheduled[-1]["taskScheduledEventDetails"]["parameters"])
     assert params == {
@@ -175,3 +197,32 @@ def test_run_date_defaults_to_execution_start_date(cloud):
     args = json.loads(clean_scheduled["taskScheduledEventDetails"]["parameters"])["Arguments"]
     assert args["--run_date"] == desc["startDate"].date().isoformat()
     assert args["--input"] == f"{SETTINGS.paths['churn_raw']}run_date={args['--run_date']}/"
+    assert args["--run_id"] == desc["name"]  # no run id given: the execution's name
+
+
+def test_a_run_reads_only_its_own_input(cloud):
+    """Started by `invoke run` (input + run_id), the jobs read that run's prefix and publish
+    under its run id: two runs of one date never read each other's files."""
+    own = f"{SETTINGS.paths['churn_raw']}run_date=2023-08-01/run_id=r123/"
+    arn = cloud["sfn"].start_execution(
+        stateMachineArn=f"{cloud['machines']['churn']}#HappyPath",
+        name=f"own-{uuid.uuid4().hex[:8]}",
+        input=json.dumps({"run_date": "2023-08-01", "input": own, "run_id": "r123"}),
+    )["executionArn"]
+    desc = wait(cloud["sfn"], arn, timeout=60)
+    assert desc["status"] == "SUCCEEDED"
+    events = history(cloud["sfn"], arn)
+    assert states_entered(events) == [
+        "ResolveRunDate",
+        "ResolveInput",
+        "Clean",
+        "BuildFeatures",
+        "Succeeded",
+    ]
+    scheduled = [
+        json.loads(e["taskScheduledEventDetails"]["parameters"])["Arguments"]
+        for e in events
+        if e["type"] == "TaskScheduled"
+    ]
+    assert scheduled[0]["--input"] == own
+    assert [a["--run_id"] for a in scheduled] == ["r123", "r123"]

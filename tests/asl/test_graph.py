@@ -16,6 +16,8 @@ def test_failed_churn_path_is_coloured(cloud):
     assert result == {
         "ResolveRunDate": "succeeded",
         "DefaultRunDate": "not_reached",
+        "ResolveInput": "succeeded",
+        "DefaultInput": "succeeded",
         "Clean": "caught",
         "CleanFailed": "succeeded",
         "BuildFeatures": "not_reached",
@@ -39,6 +41,8 @@ def test_happy_emr_path(cloud):
     result = outcomes(render("emr", SETTINGS), events)
     assert [s for s, o in result.items() if o == "succeeded"] == [
         "ResolveRunDate",
+        "ResolveInput",
+        "DefaultInput",
         "CheckAlreadyRunning",
         "AlreadyRunning",
         "CheckInput",

@@ -50,6 +50,7 @@ def test_end_to_end_lab_sample(stack, sample_csv, run_date):
     assert result.status == "SUCCEEDED", runs.failure_line("churn", result)
     assert runs.states_entered(result.events) == [
         "ResolveRunDate",
+        "ResolveInput",  # the run's own input and run id (no DefaultInput)
         "Clean",
         "BuildFeatures",
         "Succeeded",

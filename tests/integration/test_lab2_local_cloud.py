@@ -31,6 +31,7 @@ def test_emr_happy_path_partitions_and_terminates(lab2, run_date):
     assert result.status == "SUCCEEDED", result.describe.get("cause")
     assert runs.states_entered(result.events) == [
         "ResolveRunDate",
+        "ResolveInput",
         "CheckAlreadyRunning",
         "AlreadyRunning",
         "CheckInput",
