@@ -9,32 +9,37 @@ import pytest
 os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
 
 # Per-test time limits (pytest-timeout). The default, 90 s, is `timeout` in pyproject.toml and
-# covers fixture setup too, so a hung local cloud or deploy fails instead of hanging CI. Tests
-# marked `slow` (> ~20 s: spark-submit subprocesses, local-cloud pipelines, schedules) get
-# SLOW_TIMEOUT. A session fixture's setup is paid by the first test that uses it, so that test
-# gets the fixture's SETUP_BUDGET on top. An explicit @pytest.mark.timeout(N) wins.
-# Measured with `pytest --durations=0` on 2 cores shared with three other workloads (load 3-9):
+# covers fixture setup and teardown too, so a hung local cloud or deploy fails instead of
+# hanging CI. Tests marked `slow` (> ~20 s: spark-submit subprocesses, local-cloud pipelines,
+# schedules) get SLOW_TIMEOUT. A session fixture's setup is paid by the first test that uses it
+# (+ SETUP_BUDGET), its teardown by the session's last test (+ TEARDOWN_BUDGET). An explicit
+# @pytest.mark.timeout(N) wins.
+# Measured with `pytest --durations` on 2 cores shared with three other workloads (load 3-9):
 # slowest calls 71 s (rate rule fires on its own), 67 s (cleanup after every pipeline), 56 s
 # (clean+features via spark-submit), 45 s (end to end lab sample), 44 s (bench --quick); other
-# fast tests under 15 s; local cloud start 20 s, Spark session 9 s; the first test on the
-# Terraform-applied stack 249 s in all.
+# fast tests under 15 s; local cloud start 20 s, Spark session 9 s; Terraform stack apply
+# 82-230 s, its destroy 65 s.
 SLOW_TIMEOUT = 300
 SETUP_BUDGET = {"stack": 600, "local_cloud": 120, "cloud": 120, "spark": 60}
+TEARDOWN_BUDGET = {"stack": 300, "local_cloud": 60, "cloud": 30, "spark": 30}
 
 
 @pytest.hookimpl(trylast=True)  # after conftests that reorder items
 def pytest_collection_modifyitems(config, items):
     default = float(config.getini("timeout") or 0)
-    paid: set[str] = set()
+    used: set[str] = set()
+    limits = []
     for item in items:
-        if item.get_closest_marker("timeout"):
-            continue
-        budget = SLOW_TIMEOUT if item.get_closest_marker("slow") else default
-        for name in SETUP_BUDGET.keys() & set(getattr(item, "fixturenames", ())) - paid:
-            paid.add(name)
-            budget += SETUP_BUDGET[name]
-        if budget != default:
-            item.add_marker(pytest.mark.timeout(budget))
+        fixtures = set(getattr(item, "fixturenames", ()))
+        limit = SLOW_TIMEOUT if item.get_closest_marker("slow") else default
+        limit += sum(SETUP_BUDGET[name] for name in SETUP_BUDGET.keys() & fixtures - used)
+        used |= SETUP_BUDGET.keys() & fixtures
+        limits.append(limit)
+    if items:  # session fixtures are finalized in the last test's teardown
+        limits[-1] += sum(TEARDOWN_BUDGET[name] for name in used)
+    for item, limit in zip(items, limits, strict=True):
+        if limit != default and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(limit))
 
 
 @pytest.fixture(scope="session")

@@ -42,15 +42,16 @@ def test_budgets_per_item():
         Item("stack", "local_cloud", slow=True),
         Item("stack", "local_cloud", slow=True),
         Item("stack", slow=True, timeout=42),
+        Item(),
     ]
     conftest.pytest_collection_modifyitems(Config(), items)
+    setup, teardown = conftest.SETUP_BUDGET, conftest.TEARDOWN_BUDGET
     assert [i.limit for i in items] == [
         None,  # the ini default applies
-        90 + conftest.SETUP_BUDGET["spark"],  # first Spark user starts the JVM
+        90 + setup["spark"],  # the first Spark user starts the JVM
         None,
-        conftest.SLOW_TIMEOUT
-        + conftest.SETUP_BUDGET["stack"]
-        + conftest.SETUP_BUDGET["local_cloud"],
+        conftest.SLOW_TIMEOUT + setup["stack"] + setup["local_cloud"],
         conftest.SLOW_TIMEOUT,
         42,  # an explicit mark wins
+        90 + teardown["spark"] + teardown["stack"] + teardown["local_cloud"],  # session teardown
     ]
