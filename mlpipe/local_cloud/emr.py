@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mlpipe.aws import endpoint_client, split_s3
+from mlpipe.local_cloud.clock import naive_utcnow
 from mlpipe.local_cloud.process import ProcessRegistry
 from mlpipe.local_cloud.staging import S3Mirror
 from mlpipe.logs import emr_step_log_prefix
@@ -107,42 +108,10 @@ class EmrRuntime:
         self._lock = threading.Lock()
 
     def install(self) -> None:
-        from moto.emr.models import Cluster, Step
+        """Hook this runtime into moto (the hook lives in mlpipe/local_cloud/patches/)."""
+        from mlpipe.local_cloud.patches.emr import hook_emr_runtime
 
-        runtime = self
-        original_add, original_terminate, original_status = (
-            Cluster.add_steps,
-            Cluster.terminate,
-            Step.status,
-        )
-
-        def add_steps(cluster: Any, steps: Any) -> Any:
-            added = original_add(cluster, steps)
-            for step in added:
-                step.state = "PENDING"
-            cluster.state = "RUNNING"
-            runtime._wake(cluster)
-            return added
-
-        def terminate(cluster: Any) -> None:
-            for step in cluster.steps:
-                if step.state == "RUNNING":
-                    runtime.procs.kill(step.id)
-                elif step.state == "PENDING":
-                    step.state = "CANCELLED"
-            original_terminate(cluster)
-
-        def status(step: Any) -> dict[str, Any]:
-            out: dict[str, Any] = original_status.fget(step)  # type: ignore[attr-defined]  # a property at run time
-            details = getattr(step, "_mlpipe_failure", None)
-            if details:
-                out["FailureDetails"] = details
-            return out
-
-        # moto's methods are replaced on purpose: this is how the runtime hooks in
-        Cluster.add_steps = add_steps  # type: ignore[method-assign,assignment]
-        Cluster.terminate = terminate  # type: ignore[method-assign,assignment]
-        Step.status = property(status)  # type: ignore[method-assign,assignment]
+        hook_emr_runtime(self)
 
     def stop_all(self) -> None:
         self.procs.kill_all()
@@ -188,8 +157,6 @@ class EmrRuntime:
             cluster.state = "TERMINATED_WITH_ERRORS"
 
     def _run_step(self, cluster: Any, step: Any) -> None:
-        from moto.core.utils import utcnow
-
         self.work_root.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix=f"{step.id}-", dir=self.work_root))
         stdout = stderr = ""
@@ -229,7 +196,7 @@ class EmrRuntime:
             LOG.info("step %s failed before running: %s", step.id, exc)
             self._fail(cluster, step, str(exc))
         finally:
-            step.end_date_time = utcnow()
+            step.end_date_time = naive_utcnow()
             self._write_logs(cluster, step, stdout, stderr)
             shutil.rmtree(workdir, ignore_errors=True)
 

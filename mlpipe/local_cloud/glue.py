@@ -30,11 +30,11 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from mlpipe.aws import endpoint_client
+from mlpipe.local_cloud.clock import naive_utcnow
 from mlpipe.local_cloud.process import Outcome, ProcessRegistry, WarmSpark
 from mlpipe.local_cloud.staging import ConfinementError, S3Mirror, valid_run_date
 from mlpipe.logs import GLUE_LOG_GROUPS
@@ -69,53 +69,11 @@ class GlueRuntime:
 
     # ------------------------------------------------------------------ moto hooks
     def install(self) -> None:
-        from moto.glue.models import FakeJob, FakeJobRun
-        from moto.moto_api._internal.managed_state_model import ManagedState
+        """Hook this runtime into moto (the hook lives in mlpipe/local_cloud/patches/)."""
+        from mlpipe.local_cloud.patches.glue import hook_glue_runtime
 
-        runtime = self
-        original_start = FakeJob.start_job_run
-        original_as_dict = FakeJobRun.as_dict
-        managed_status = ManagedState.status
+        hook_glue_runtime(self)
 
-        def start_job_run(job: Any, *args: Any, **kwargs: Any) -> str:
-            run_id: str = original_start(job, *args, **kwargs)  # concurrency check + merge
-            run = next(r for r in job.job_runs if r.job_run_id == run_id)
-            run._mlpipe = {
-                "state": "STARTING",
-                "started": time.time(),
-                "completed": None,
-                "error": None,
-                "job": job,
-                "stop_requested": False,
-            }
-            run._mlpipe_stop = partial(runtime.stop_run, run)
-            runtime.pool.submit(runtime._run, job, run)
-            return run_id
-
-        def status(run: Any) -> Any:
-            meta = getattr(run, "_mlpipe", None)
-            return meta["state"] if meta else managed_status.fget(run)  # type: ignore[attr-defined]  # a property at run time
-
-        def as_dict(run: Any) -> dict[str, Any]:
-            out: dict[str, Any] = original_as_dict(run)
-            meta = getattr(run, "_mlpipe", None)
-            if meta:
-                end = meta["completed"] or time.time()
-                out["ExecutionTime"] = int(end - meta["started"])
-                out["GlueVersion"] = getattr(meta["job"], "glue_version", None) or "5.0"
-                out["LogGroupName"] = "/aws-glue/jobs"
-                if not meta["completed"]:
-                    out.pop("CompletedOn", None)
-                if meta["error"]:
-                    out["ErrorMessage"] = meta["error"]
-            return out
-
-        # moto's methods are replaced on purpose: this is how the runtime hooks in
-        FakeJob.start_job_run = start_job_run  # type: ignore[method-assign,assignment]
-        FakeJobRun.status = property(status, managed_status.fset)  # type: ignore[method-assign,assignment,attr-defined]
-        FakeJobRun.as_dict = as_dict  # type: ignore[method-assign,assignment]
-
-    # ------------------------------------------------------------------ a run
     def _timeout_seconds(self, job: Any, run: Any) -> float:
         minutes = run.timeout or getattr(job, "timeout", None) or DEFAULT_TIMEOUT_MINUTES
         return float(minutes) * self.minute_seconds
@@ -266,6 +224,4 @@ class GlueRuntime:
 
 
 def _utcnow() -> Any:
-    from moto.core.utils import utcnow
-
-    return utcnow()
+    return naive_utcnow()

@@ -30,6 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from mlpipe.aws import endpoint_client, split_s3
+from mlpipe.local_cloud.clock import naive_utcnow
 from mlpipe.local_cloud.staging import list_keys
 
 LOG = logging.getLogger("mlpipe.local_cloud.sagemaker")
@@ -100,32 +101,12 @@ class SageMakerRuntime:
         self.work_root = Path(work_root)
 
     def install(self) -> None:
-        from moto.sagemaker.models import SageMakerModelBackend
+        """Hook this runtime into moto (the hook lives in mlpipe/local_cloud/patches/)."""
+        from mlpipe.local_cloud.patches.sagemaker import hook_sagemaker_runtime
 
-        runtime = self
-        original = SageMakerModelBackend.create_transform_job
-
-        def create_transform_job(backend: Any, *args: Any, **kwargs: Any) -> Any:
-            job: Any = original(backend, *args, **kwargs)
-            job.transform_job_status = "InProgress"
-            job.transform_end_time = None
-            model = backend._models.get(job.model_name)
-            job._mlpipe_stopped = threading.Event()
-            job._mlpipe_stop = job._mlpipe_stopped.set
-            threading.Thread(
-                target=runtime._run,
-                args=(job, model),
-                name=f"transform-{job.transform_job_name}",
-                daemon=True,
-            ).start()
-            return job
-
-        # moto's method is replaced on purpose: this is how the runtime hooks in
-        SageMakerModelBackend.create_transform_job = create_transform_job  # type: ignore[method-assign,assignment]
+        hook_sagemaker_runtime(self)
 
     def _run(self, job: Any, model: Any) -> None:
-        from moto.core.utils import utcnow
-
         self.work_root.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix="transform-", dir=self.work_root))
         try:
@@ -140,7 +121,7 @@ class SageMakerRuntime:
             job.failure_reason = f"ClientError: {type(exc).__name__}: {exc}".splitlines()[0][:1024]
             job.transform_job_status = "Failed"
         finally:
-            job.transform_end_time = job.last_modified_time = utcnow()
+            job.transform_end_time = job.last_modified_time = naive_utcnow()
             shutil.rmtree(workdir, ignore_errors=True)
 
     def _transform(self, job: Any, model: Any, workdir: Path) -> None:

@@ -30,8 +30,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-    from moto.core.config import default_user_config
-
     from mlpipe.aws import endpoint_client
     from mlpipe.local_cloud.control import JOBS_DIR, WORK_DIRS, port_free
     from mlpipe.local_cloud.emr import EmrRuntime
@@ -41,10 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     from mlpipe.local_cloud.scheduler import Scheduler
     from mlpipe.local_cloud.tls import Listeners
 
-    default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
     applied = apply_all()
+    from mlpipe.local_cloud.patches import serve_state_machines
     from mlpipe.local_cloud.patches.iam import warm_up
 
+    serve_state_machines()  # Step Functions executions really run (moto's ASL interpreter)
     warm_up()  # before the port opens: see warm_up's docstring
     listeners = Listeners(args.host, args.port, args.state_dir)
     endpoint = listeners.endpoint  # HTTPS: see mlpipe/local_cloud/tls.py

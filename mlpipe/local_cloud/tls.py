@@ -116,9 +116,7 @@ def _generate(ca_file: Path, cert_file: Path, key_file: Path) -> None:
     )
     pem = serialization.Encoding.PEM
     key_file.write_bytes(
-        key.private_bytes(
-            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     os.chmod(key_file, 0o600)
     cert_file.write_bytes(cert.public_bytes(pem))
@@ -143,25 +141,20 @@ class Listeners:
     def start(self) -> None:
         import threading
 
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            MotoRequestHandler,
-            create_backend_app,
-        )
         from werkzeug.serving import make_server
 
-        app = DomainDispatcherApplication(create_backend_app)
+        from mlpipe.local_cloud.patches import moto_wsgi_app
+
+        app, request_handler = moto_wsgi_app()
         public = make_server(
             self.host,
             self.port,
             app,
             threaded=True,
-            request_handler=MotoRequestHandler,
+            request_handler=request_handler,
             ssl_context=server_context(self.state_dir),
         )
-        internal = make_server(
-            "127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler
-        )
+        internal = make_server("127.0.0.1", 0, app, threaded=True, request_handler=request_handler)
         self.internal_port = internal.server_address[1]
         os.environ["MOTO_PORT"] = str(self.internal_port)
         os.environ["AWS_CA_BUNDLE"] = str(ca_path(self.state_dir))

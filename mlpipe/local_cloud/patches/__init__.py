@@ -10,6 +10,7 @@ Private moto imports live only in this package.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from mlpipe.local_cloud.patches import budgets, glue, iam, s3, sagemaker, sfn, stops
 from mlpipe.local_cloud.patches._registry import ORIGINALS
@@ -44,6 +45,24 @@ PATCHES: dict[str, Callable[[], None]] = {
     **stops.PATCHES,
 }
 _APPLIED: set[str] = set()
+
+
+def serve_state_machines() -> None:
+    """Configure moto to execute state machines (its ASL interpreter), as the server needs."""
+    from moto.core.config import default_user_config
+
+    default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+
+
+def moto_wsgi_app() -> tuple[Any, Any]:
+    """moto's WSGI app (every service on one port) and its request handler."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+
+    return DomainDispatcherApplication(create_backend_app), MotoRequestHandler
 
 
 def apply_all() -> list[str]:

@@ -58,7 +58,9 @@ def _patch_budgets_subscribers_tags() -> None:
 
     def delete(self: Any) -> Any:
         out = delete_budget(self)
-        arn = budget_arn(self._get_param("AccountId"), self._get_param("BudgetName"), self.partition)
+        arn = budget_arn(
+            self._get_param("AccountId"), self._get_param("BudgetName"), self.partition
+        )
         _tags(self.backend).pop(arn, None)
         return out
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from functools import partial
 from typing import Any
 
 from mlpipe.local_cloud.patches._registry import ORIGINALS
@@ -67,9 +69,9 @@ def _patch_glue_update_job() -> None:
 
 
 def _patch_glue_execution_class() -> None:
-    from moto.glue.models import FakeJob
-
     import inspect
+
+    from moto.glue.models import FakeJob
 
     original_init, original_as_dict = FakeJob.__init__, FakeJob.as_dict
     ORIGINALS["glue_execution_class"] = (original_init, original_as_dict)
@@ -88,6 +90,57 @@ def _patch_glue_execution_class() -> None:
 
     FakeJob.__init__ = init
     FakeJob.as_dict = as_dict
+
+
+def hook_glue_runtime(runtime: Any) -> None:
+    """The local Glue runtime's hooks: StartJobRun hands the run to ``runtime`` (which runs the script), and run state/ExecutionTime/ErrorMessage come from it."""
+    from moto.glue.models import FakeJob, FakeJobRun
+    from moto.moto_api._internal.managed_state_model import ManagedState
+
+    original_start = FakeJob.start_job_run
+    original_as_dict = FakeJobRun.as_dict
+    managed_status = ManagedState.status
+
+    def start_job_run(job: Any, *args: Any, **kwargs: Any) -> str:
+        run_id: str = original_start(job, *args, **kwargs)  # concurrency check + merge
+        run = next(r for r in job.job_runs if r.job_run_id == run_id)
+        run._mlpipe = {
+            "state": "STARTING",
+            "started": time.time(),
+            "completed": None,
+            "error": None,
+            "job": job,
+            "stop_requested": False,
+        }
+        run._mlpipe_stop = partial(runtime.stop_run, run)
+        runtime.pool.submit(runtime._run, job, run)
+        return run_id
+
+    def status(run: Any) -> Any:
+        meta = getattr(run, "_mlpipe", None)
+        return meta["state"] if meta else managed_status.fget(run)  # type: ignore[attr-defined]  # a property at run time
+
+    def as_dict(run: Any) -> dict[str, Any]:
+        out: dict[str, Any] = original_as_dict(run)
+        meta = getattr(run, "_mlpipe", None)
+        if meta:
+            end = meta["completed"] or time.time()
+            out["ExecutionTime"] = int(end - meta["started"])
+            out["GlueVersion"] = getattr(meta["job"], "glue_version", None) or "5.0"
+            out["LogGroupName"] = "/aws-glue/jobs"
+            if not meta["completed"]:
+                out.pop("CompletedOn", None)
+            if meta["error"]:
+                out["ErrorMessage"] = meta["error"]
+        return out
+
+    # moto's methods are replaced on purpose: this is how the runtime hooks in
+    FakeJob.start_job_run = start_job_run  # type: ignore[method-assign,assignment]
+    FakeJobRun.status = property(status, managed_status.fset)  # type: ignore[method-assign,assignment,attr-defined]
+    FakeJobRun.as_dict = as_dict  # type: ignore[method-assign,assignment]
+
+
+# ------------------------------------------------------------------ a run
 
 
 PATCHES = {

@@ -150,13 +150,13 @@ def _patch_sfn_mock_states_errors() -> None:
 # --------------------------------------------------------------------------- sfn_emr_sagemaker_services
 # moto lists ``elasticmapreduce`` and ``sagemaker`` as unsupported services, so any such Task
 # fails ("Unsupported sync callback procedure"), even when mocked. Route them to our
-# integrations in mlpipe/local_cloud/sfn.py.
+# integrations in mlpipe/local_cloud/patches/sfn_integrations.py.
 
 
 def _patch_sfn_services() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
 
-    from mlpipe.local_cloud.sfn import SERVICES
+    from mlpipe.local_cloud.patches.sfn_integrations import SERVICES
 
     original = state_task_factory.state_task_service_for
     ORIGINALS["sfn_emr_sagemaker_services"] = original
@@ -309,7 +309,7 @@ def _patch_sfn_glue_sync_output() -> None:
         StateTaskServiceGlue,
     )
 
-    from mlpipe.local_cloud.sfn import json_safe
+    from mlpipe.local_cloud.patches.sfn_integrations import json_safe
 
     original = StateTaskServiceGlue._sync_to_start_job_run
     ORIGINALS["sfn_glue_sync_output"] = original
