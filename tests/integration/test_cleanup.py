@@ -7,11 +7,71 @@ from botocore.exceptions import ClientError
 
 from mlpipe import cleanup
 from mlpipe.aws import client
-from mlpipe.deploy.local import LocalDeployer
-from tests.integration.conftest import unique_settings
+from mlpipe.config import load_settings
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 WAIT = json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}})
+
+
+def unique_settings():
+    """An env of this test's own (cleanup sweeps a whole env: never the session stack's)."""
+    import uuid
+
+    return load_settings(env=f"cl{uuid.uuid4().hex[:6]}")
+
+
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "states.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+
+
+def seed_env(settings):
+    """What a deployment of ``settings`` leaves for a cost sweep, tagged as Terraform tags it:
+    buckets, both Glue jobs, the state machines, the alerts topic and inbox, the schedule rule,
+    a role and the model. (Test data for the sweeper, not a deployment path.)"""
+    tags = tags_of(settings)
+    tl = [{"Key": k, "Value": v} for k, v in tags.items()]
+    s3, glue, sfn = (client(settings, s) for s in ("s3", "glue", "stepfunctions"))
+    for kind in ("data", "artifacts", "logs"):
+        s3.create_bucket(Bucket=settings.bucket(kind))
+        s3.put_bucket_tagging(Bucket=settings.bucket(kind), Tagging={"TagSet": tl})
+    for job in settings.glue_jobs.values():
+        glue.create_job(
+            Name=job["name"],
+            Role=settings.role_arn("clean_role"),
+            Command={"Name": "glueetl", "ScriptLocation": job["script"]},
+            Tags=tags,
+        )
+    client(settings, "iam").create_role(
+        RoleName=settings.name("churn_sfn_role"), AssumeRolePolicyDocument=TRUST, Tags=tl
+    )
+    for pipeline in ("churn", "emr", "inference"):
+        sfn.create_state_machine(
+            name=settings.name(f"{pipeline}_state_machine"),
+            definition=WAIT,
+            roleArn=settings.role_arn("churn_sfn_role"),
+            tags=[{"key": k, "value": v} for k, v in tags.items()],
+        )
+    client(settings, "sns").create_topic(Name=settings.name("alerts_topic"), Tags=tl)
+    client(settings, "sqs").create_queue(QueueName=settings.name("alerts_queue"), tags=tags)
+    client(settings, "events").put_rule(
+        Name=settings.name("emr_schedule"), ScheduleExpression="rate(1 day)", Tags=tl
+    )
+    client(settings, "sagemaker").create_model(
+        ModelName=settings.name("model"),
+        ExecutionRoleArn=settings.role_arn("churn_sfn_role"),
+        PrimaryContainer={"Image": "sklearn", "ModelDataUrl": settings.paths["model_artifact"]},
+        Tags=tl,
+    )
 
 
 def tags_of(settings, project=None, env=None):
@@ -65,7 +125,7 @@ def seed(settings, tags, label):
 @pytest.fixture
 def world(local_cloud, tmp_path):
     ours = unique_settings()
-    LocalDeployer(ours, tmp_path / "build").deploy()
+    seed_env(ours)
     mine = seed(ours, tags_of(ours), "mine")
     other_project = seed(ours, tags_of(ours, project="someone-else"), "otherproj")
     other_env = seed(ours, tags_of(ours, env="prod"), "otherenv")
@@ -173,50 +233,6 @@ def test_include_data_removes_raw_and_buckets(world):
     ]
 
 
-def test_after_running_every_pipeline_nothing_of_the_env_remains(local_cloud, tmp_path, sample_csv):
-    from mlpipe import pipelines, runs
-    from mlpipe.local_cloud.glue import LOG_GROUPS
-
-    ours = unique_settings()
-    LocalDeployer(ours, tmp_path / "build").deploy()
-    logs = client(ours, "logs")
-    _ensure_group(logs, LOG_GROUPS["output"])
-    logs.create_log_stream(logGroupName=LOG_GROUPS["output"], logStreamName="jr_someone_elses_run")
-    pipelines.prepare_churn(ours, sample_csv, "2023-08-01")
-    pipelines.prepare_emr(ours, "2023-08-01")
-    pipelines.prepare_inference(ours)
-    for pipeline in ("churn", "emr", "inference"):
-        arn, _ = runs.start(ours, pipeline, {"run_date": "2023-08-01"})
-        assert runs.follow(ours, arn, on_event=lambda e: None, timeout=300).status == "SUCCEEDED"
-    plan = cleanup.plan(ours)
-    kinds = {r.kind for r in plan}
-    assert {
-        "log stream",
-        "glue job",
-        "state machine",
-        "sagemaker model",
-        "eventbridge rule",
-        "sns topic",
-        "sqs queue",
-        "iam role",
-        "s3 objects",
-    } <= kinds
-    assert cleanup.apply(plan).failed == []
-    assert cleanup.plan(ours) == []
-    streams = [
-        s["logStreamName"]
-        for s in logs.describe_log_streams(logGroupName=LOG_GROUPS["output"])["logStreams"]
-    ]
-    assert "jr_someone_elses_run" in streams  # a stream of another job's run stays
-
-
-def _ensure_group(logs, group):
-    try:
-        logs.create_log_group(logGroupName=group)
-    except logs.exceptions.ResourceAlreadyExistsException:
-        pass
-
-
 def test_cleanup_task_is_a_dry_run_unless_apply(local_cloud, tmp_path, capsys, monkeypatch):
     from invoke import Config, Context
 
@@ -224,7 +240,7 @@ def test_cleanup_task_is_a_dry_run_unless_apply(local_cloud, tmp_path, capsys, m
     from mlpipe.tasks import ops
 
     ours = unique_settings()
-    LocalDeployer(ours, tmp_path / "build").deploy(pipelines=("churn",))
+    seed_env(ours)
     config = Config(project_location=str(ROOT))
     config.load_project()
     c = Context(config=config)
