@@ -145,6 +145,26 @@ class WarmSpark:
         self._current: str | None = None
         self._stopped: set[str] = set()
         self.replaced = 0  # drivers replaced after failing a health check (for tests, logs)
+        self._prestarting = threading.Event()
+
+    def prestart(self) -> threading.Thread:
+        """Start the driver in the background now (the local cloud does at start-up), so the
+        first Glue run does not pay the JVM start; a run arriving meanwhile waits for it."""
+
+        def start() -> None:
+            with self._busy:
+                try:
+                    if self._proc is None:
+                        self._proc = self._start()
+                except Exception:  # the first run starts (or falls back) as before
+                    self._proc = None
+                finally:
+                    self._prestarting.clear()
+
+        self._prestarting.set()
+        thread = threading.Thread(target=start, name="warm-spark-prestart", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def pid(self) -> int | None:
@@ -207,7 +227,10 @@ class WarmSpark:
         timeout: float,
         key: str | None = None,
     ) -> Outcome | None:
-        if not self._busy.acquire(blocking=False):
+        acquired = self._busy.acquire(blocking=False)
+        if not acquired and self._prestarting.is_set():  # the driver is starting: worth waiting
+            acquired = self._busy.acquire(timeout=self.start_timeout)
+        if not acquired:
             return None
         try:
             if self._proc is not None and not self.healthy():

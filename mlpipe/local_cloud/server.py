@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     listeners.start()
+    if glue.warm is not None:  # the first Glue run should not wait for a JVM to start
+        glue.warm.prestart()
     scheduler.start()
     stopped = threading.Event()
 

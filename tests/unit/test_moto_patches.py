@@ -351,7 +351,7 @@ def test_gap_aws_sdk_tasks_pass_names_through_unchanged():
     assert response is StateTaskService._normalise_response
 
 
-def test_aws_sdk_task_takes_and_returns_pascal_case():
+def test_aws_sdk_task_takes_and_returns_pascal_case(monkeypatch):
     """An aws-sdk:sfn:listExecutions Task as our EMR single-flight guard writes it (AWS's
     PascalCase), on moto's engine in process."""
     import json
@@ -362,7 +362,11 @@ def test_aws_sdk_task_takes_and_returns_pascal_case():
     from moto.core.config import default_user_config
 
     patches.apply_all()
-    default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+    # executions run only inside this test (other tests' in-process moto must not run them)
+    monkeypatch.setitem(
+        default_user_config, "stepfunctions", {**default_user_config.get("stepfunctions", {})}
+    )
+    monkeypatch.setitem(default_user_config["stepfunctions"], "execute_state_machine", True)
     definition = {
         "StartAt": "Count",
         "States": {

@@ -39,7 +39,7 @@ def test_validate_all_ok(capsys):
         ),
         (
             {"env": "Prod_1"},
-            "error: env must be lower-case letters, digits and dashes, got 'Prod_1'",
+            "error: env must be 1-20 ASCII lower-case letters, digits and dashes, starting with a letter (it is part of every bucket and role name), got 'Prod_1'",
         ),
     ],
 )
