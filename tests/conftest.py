@@ -20,23 +20,23 @@ os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
 # fast tests under 15 s; local cloud start 20 s, Spark session 9 s; Terraform stack apply
 # 82-230 s, its destroy 65 s.
 SLOW_TIMEOUT = 300
-SETUP_BUDGET = {"stack": 600, "local_cloud": 120, "cloud": 120, "spark": 60}
-TEARDOWN_BUDGET = {"stack": 300, "local_cloud": 60, "cloud": 30, "spark": 30}
+SETUP_BUDGET = {"session_stack": 600, "local_cloud": 120, "cloud": 120, "spark": 60}
+TEARDOWN_BUDGET = {"session_stack": 300, "local_cloud": 60, "cloud": 30, "spark": 30}
 
 
 @pytest.hookimpl(trylast=True)  # after conftests that reorder items
 def pytest_collection_modifyitems(config, items):
     default = float(config.getini("timeout") or 0)
-    used: set[str] = set()
     limits = []
+    # Under pytest-xdist each worker sets up its own session fixtures in whichever of its tests
+    # comes first and tears them down after its last: every test using one gets both budgets.
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         limit = SLOW_TIMEOUT if item.get_closest_marker("slow") else default
-        limit += sum(SETUP_BUDGET[name] for name in SETUP_BUDGET.keys() & fixtures - used)
-        used |= SETUP_BUDGET.keys() & fixtures
+        limit += sum(
+            SETUP_BUDGET[name] + TEARDOWN_BUDGET[name] for name in SETUP_BUDGET.keys() & fixtures
+        )
         limits.append(limit)
-    if items:  # session fixtures are finalized in the last test's teardown
-        limits[-1] += sum(TEARDOWN_BUDGET[name] for name in used)
     for item, limit in zip(items, limits, strict=True):
         if limit != default and not item.get_closest_marker("timeout"):
             item.add_marker(pytest.mark.timeout(limit))
@@ -44,13 +44,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def spark():
-    from pyspark.sql import SparkSession
+    from mlpipe.spark import local_session
 
-    from churn_transforms.io import get_spark
-
-    SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false").config(
-        "spark.sql.shuffle.partitions", "4"
-    ).config("spark.driver.memory", "2g").getOrCreate().sparkContext.setLogLevel("ERROR")
-    session = get_spark("mlpipe-tests")
+    session = local_session("mlpipe-tests", {"spark.sql.shuffle.partitions": "4"})
     yield session
     session.stop()

@@ -27,8 +27,6 @@ import sys
 import traceback
 from typing import Any
 
-SPARK_CONF = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "8"}
-
 
 def _purge(workdir: str) -> None:
     for name, module in list(sys.modules.items()):
@@ -77,15 +75,12 @@ def main() -> int:
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # the JVM and any stray print go to stderr, never into the protocol
     sys.stdout = sys.__stdout__ = os.fdopen(1, "w", buffering=1, closefd=False)  # type: ignore[misc]  # the JVM's fd 1 is stderr now; Python's stdout must follow
-    from pyspark.sql import SparkSession
+    from mlpipe.spark import MASTER, local_session
 
-    builder = SparkSession.builder.master(
-        os.environ.get("MLPIPE_SPARK_MASTER", "local[2]")
-    ).appName("mlpipe-warm-driver")
-    for key, value in SPARK_CONF.items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
+    # the one place for Spark session settings (the jobs', spark-submit's and the tests')
+    spark = local_session(
+        "mlpipe-warm-driver", master=os.environ.get("MLPIPE_SPARK_MASTER", MASTER)
+    )
     replies.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         if line.strip():

@@ -17,8 +17,10 @@ REGION = "us-east-1"
 SETTINGS = load_settings()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cloud():
+    """Module-scoped: its mock_aws (executing state machines) must not outlive these tests,
+    or other tests' in-process moto in the same worker would run their executions too."""
     apply_all()
     mp = pytest.MonkeyPatch()
     mp.setenv(MOCK_CONFIG_ENV, str(ROOT / "localstack" / "sfn-mock-config.json"))

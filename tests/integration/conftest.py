@@ -25,7 +25,12 @@ from mlpipe.config import load_settings
 
 # Glue Timeouts are in minutes; the test server counts a "minute" as this many seconds.
 MINUTE_SECONDS = "3"
-REQUIRE_TERRAFORM = "MLPIPE_REQUIRE_TERRAFORM"  # CI: a missing Terraform fails, never skips
+REQUIRE_TERRAFORM = "MLPIPE_REQUIRE_TERRAFORM"
+# Stack tests split over two workers (each applies its own stack, concurrently).
+STACK_B_MODULES = {
+    "test_lab2_local_cloud.py",
+    "test_stop_and_lease.py",
+}  # CI: a missing Terraform fails, never skips
 
 
 def free_port() -> int:
@@ -67,8 +72,21 @@ def skip_or_fail(reason: str) -> None:
 
 
 def pytest_collection_modifyitems(items):
-    """Lifecycle tests destroy the session stack: run them after everything else."""
+    """Lifecycle tests destroy the session stack: run them after everything else. Under
+    pytest-xdist, tests on the Terraform stack go to two workers (groups ``stack`` and
+    ``stack-b``, one apply each) and the other local-cloud tests to a third (``cloud``)."""
     items.sort(key=lambda item: item.get_closest_marker("lifecycle") is not None)
+    here = os.path.dirname(__file__)
+    for item in items:
+        if str(item.fspath).startswith(here):
+            if "stack" not in getattr(item, "fixturenames", ()):
+                # the cleanup tests (many resources each) get a worker of their own
+                group = "cleanup" if item.fspath.basename == "test_cleanup.py" else "cloud"
+            elif os.path.basename(str(item.fspath)) in STACK_B_MODULES:
+                group = "stack-b"  # a second worker with a stack of its own
+            else:
+                group = "stack"
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
@@ -96,8 +114,8 @@ def local_cloud(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def stack(local_cloud, tmp_path_factory):
-    """The full stack applied by Terraform for env ``it<uid>``; yields the Stack."""
+def session_stack(local_cloud, tmp_path_factory):
+    """The full stack applied by Terraform for env ``it<uid>``, once per session (worker)."""
     reason = terraform_missing()
     if reason:
         skip_or_fail(reason)
@@ -116,6 +134,15 @@ def stack(local_cloud, tmp_path_factory):
     yield deployed
     if deployed.resources():
         deployed.destroy(echo=None)
+
+
+@pytest.fixture
+def stack(session_stack):
+    """The session's stack, applied again if a lifecycle test destroyed it earlier in this
+    worker (so any test order is safe)."""
+    if not session_stack.resources():
+        session_stack.apply(echo=None)
+    return session_stack
 
 
 _dates = itertools.count(1)

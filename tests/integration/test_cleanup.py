@@ -123,7 +123,10 @@ def seed(settings, tags, label):
 
 
 @pytest.fixture
-def world(local_cloud, tmp_path):
+def world(local_cloud, tmp_path, request):
+    """An env's resources, decoys of every kind, and (unless parametrized False) more than a
+    page of objects, jobs and running executions."""
+    bulk = getattr(request, "param", True)
     ours = unique_settings()
     seed_env(ours)
     mine = seed(ours, tags_of(ours), "mine")
@@ -132,9 +135,11 @@ def world(local_cloud, tmp_path):
     untagged = seed(ours, {"Note": "untagged"}, "untagged")
     # more than a page of each: objects (>100), jobs (>50), running executions (>25)
     s3, glue, sfn = client(ours, "s3"), client(ours, "glue"), client(ours, "stepfunctions")
+    s3.put_object(Bucket=ours.bucket("data"), Key="raw/keep/me.csv", Body=b"raw data stays")
+    if not bulk:
+        return ours, mine, [other_project, other_env, untagged]
     for i in range(120):
         s3.put_object(Bucket=ours.bucket("data"), Key=f"curated/bulk/{i:03d}.txt", Body=b"x")
-    s3.put_object(Bucket=ours.bucket("data"), Key="raw/keep/me.csv", Body=b"raw data stays")
     for i in range(52):
         glue.create_job(
             Name=f"{ours.prefix}-bulk-{i:02d}",
@@ -202,6 +207,7 @@ def test_plan_apply_replan_and_decoys_survive(world):
     assert all(b["execution"] == "RUNNING" and b["cluster"] == "WAITING" for b in before)
 
 
+@pytest.mark.parametrize("world", [False], indirect=True)
 def test_failures_mid_apply_are_reported_and_the_rest_goes(world):
     ours, mine, _ = world
     plan = cleanup.plan(ours)
@@ -219,6 +225,7 @@ def test_failures_mid_apply_are_reported_and_the_rest_goes(world):
     assert cleanup.plan(ours) == []
 
 
+@pytest.mark.parametrize("world", [False], indirect=True)
 def test_include_data_removes_raw_and_buckets(world):
     ours, _, decoys = world
     cleanup.apply(cleanup.plan(ours))
