@@ -16,6 +16,9 @@ import threading
 from pathlib import Path
 
 READY_LINE = "mlpipe local cloud ready on"
+# Start the warm Spark driver at start-up (`invoke local.up` and the test session's cloud set it;
+# short-lived test servers don't, to spare a JVM start each).
+PRESTART_ENV = "MLPIPE_WARM_SPARK_PRESTART"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     listeners.start()
-    if glue.warm is not None:  # the first Glue run should not wait for a JVM to start
-        glue.warm.prestart()
+    if glue.warm is not None and os.environ.get(PRESTART_ENV) == "1":
+        glue.warm.prestart()  # the first Glue run should not wait for a JVM to start
     scheduler.start()
     stopped = threading.Event()
 

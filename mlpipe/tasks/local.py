@@ -11,6 +11,7 @@ from mlpipe.local_cloud.control import (
     parse_port,
     state_lost_message,
 )
+from mlpipe.local_cloud.server import PRESTART_ENV
 from mlpipe.tasks._common import fail, repo_path, setting
 
 
@@ -22,7 +23,8 @@ def cloud(c: Context, port: str | int | None = None) -> LocalCloud:
         running = PidFile.read(state_dir / "server.pid")
         port = running.port if running else setting(c, "local_port")
     try:
-        return LocalCloud(state_dir, port=parse_port(port))
+        # a user's local cloud starts its warm Spark driver at once (first run without a JVM wait)
+        return LocalCloud(state_dir, port=parse_port(port), env={PRESTART_ENV: "1"})
     except LocalCloudError as exc:
         raise Exit(f"error: {exc}", code=2) from None
 

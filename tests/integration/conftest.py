@@ -73,19 +73,13 @@ def skip_or_fail(reason: str) -> None:
 
 def pytest_collection_modifyitems(items):
     """Lifecycle tests destroy the session stack: run them after everything else. Under
-    pytest-xdist, tests on the Terraform stack go to two workers (groups ``stack`` and
-    ``stack-b``, one apply each) and the other local-cloud tests to a third (``cloud``)."""
+    pytest-xdist, tests on the Terraform stack go to one worker (group ``stack``: one apply)
+    and the other local-cloud tests to another (``cloud``); the third runs everything else."""
     items.sort(key=lambda item: item.get_closest_marker("lifecycle") is not None)
     here = os.path.dirname(__file__)
     for item in items:
         if str(item.fspath).startswith(here):
-            if "stack" not in getattr(item, "fixturenames", ()):
-                # the cleanup tests (many resources each) get a worker of their own
-                group = "cleanup" if item.fspath.basename == "test_cleanup.py" else "cloud"
-            elif os.path.basename(str(item.fspath)) in STACK_B_MODULES:
-                group = "stack-b"  # a second worker with a stack of its own
-            else:
-                group = "stack"
+            group = "stack" if "stack" in getattr(item, "fixturenames", ()) else "cloud"
             item.add_marker(pytest.mark.xdist_group(group))
 
 
@@ -100,10 +94,13 @@ def local_cloud(tmp_path_factory):
         yield None
         return
     from mlpipe.local_cloud.control import LocalCloud
+    from mlpipe.local_cloud.server import PRESTART_ENV
 
     state_dir = tmp_path_factory.mktemp("local-cloud")
     cloud = LocalCloud(
-        state_dir, port=free_port(), env={"MLPIPE_GLUE_MINUTE_SECONDS": MINUTE_SECONDS}
+        state_dir,
+        port=free_port(),
+        env={"MLPIPE_GLUE_MINUTE_SECONDS": MINUTE_SECONDS, PRESTART_ENV: "1"},
     )
     cloud.start()
     mp = pytest.MonkeyPatch()
