@@ -27,7 +27,8 @@ from mlpipe.asl import render_all
 from mlpipe.config import load_settings
 from mlpipe.deploy.terraform import TF_DIR, find_plugin_dir, terraform_bin
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+# one worker computes the two plans once (a module fixture would run again in each xdist worker)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300), pytest.mark.xdist_group("tfplan")]
 
 # parliament's database gaps, each checked against AWS's Service Authorization Reference:
 KNOWN_LINTER_GAPS = {
