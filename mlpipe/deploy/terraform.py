@@ -278,9 +278,16 @@ class Stack:
         return code == 2
 
     def destroy(self, echo: Printer | None = print) -> None:
+        """terraform destroy; run once more if it fails (destroy converges: a second run only
+        sees what is left, e.g. after a delete whose response was lost and was retried)."""
         self.init(echo=None)
         self.build(echo=None)
-        self.run(self.destroy_cmd(), echo=Progress(echo) if echo else None)
+        try:
+            self.run(self.destroy_cmd(), echo=Progress(echo) if echo else None)
+        except TerraformFailed as exc:
+            if echo:
+                echo(f"destroy failed ({exc}); running it once more")
+            self.run(self.destroy_cmd(), echo=Progress(echo) if echo else None)
 
     def outputs(self) -> dict[str, Any]:
         _, out = self.run(self.output_cmd(), echo=None)

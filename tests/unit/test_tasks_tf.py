@@ -286,3 +286,19 @@ def test_no_mirror_and_no_registry_is_one_line(tmp_path, monkeypatch):
         s.init()
     assert "no hashicorp/aws provider mirror found" in str(err.value)
     assert "INVOKE_MLPIPE_TF_PLUGIN_DIR" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_destroy_runs_once_more_after_a_failure(tmp_path, monkeypatch):
+    s = stack(tmp_path)
+    calls = []
+
+    def run(self, cmd, ok=(0,), echo=print):
+        calls.append(cmd[1])
+        if cmd[1] == "destroy" and calls.count("destroy") == 1:
+            raise tf.TerraformFailed("`terraform destroy` exited 1: Error: deleting X: 404")
+        return 0, ""
+
+    monkeypatch.setattr(tf.Stack, "run", run)
+    monkeypatch.setattr(tf.Stack, "build", lambda self, echo=print: None)
+    s.destroy(echo=None)
+    assert calls == ["init", "destroy", "destroy"]
