@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from invoke import Context, Exit
 
-from mlpipe import ROOT
-
 if TYPE_CHECKING:
     from mlpipe.config import Settings
 
@@ -19,8 +17,10 @@ def setting(c: Context, name: str, override: Any = None) -> Any:
 
 
 def repo_path(value: str | Path) -> Path:
-    path = Path(value)
-    return path if path.is_absolute() else ROOT / path
+    """``value`` relative to the repository root unless absolute (mlpipe.targets.repo_path)."""
+    from mlpipe.targets import repo_path as resolve
+
+    return Path(resolve(str(value)))
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
