@@ -2,7 +2,9 @@
 
 The layouts are AWS's, so the same reader works on the local cloud, LocalStack and AWS:
 
-* Glue: CloudWatch Logs groups ``/aws-glue/jobs/output|error``, one stream per job run id;
+* Glue: CloudWatch Logs groups ``<prefix>/output|error``, one stream per job run id, where the
+  prefix is the job's ``--custom-logGroup-prefix`` (Glue 5.0; the stack sets the env's
+  ``/aws-glue/jobs/<project>-<env>``) or AWS's default ``/aws-glue/jobs``;
 * EMR: ``<LogUri><cluster id>/steps/<step id>/stdout.gz|stderr.gz`` in S3;
 * SageMaker batch transform: the job's status and FailureReason.
 
@@ -20,7 +22,17 @@ from typing import Any
 from mlpipe.aws import client, split_s3
 from mlpipe.config import Settings
 
-GLUE_LOG_GROUPS = {"output": "/aws-glue/jobs/output", "error": "/aws-glue/jobs/error"}
+GLUE_DEFAULT_LOG_PREFIX = "/aws-glue/jobs"
+GLUE_LOG_PREFIX_ARG = "--custom-logGroup-prefix"
+
+
+def glue_log_groups(prefix: str = GLUE_DEFAULT_LOG_PREFIX) -> dict[str, str]:
+    """Glue 5.0's log groups for a ``--custom-logGroup-prefix``: ``{output, error}``."""
+    return {kind: f"{prefix.rstrip('/')}/{kind}" for kind in ("output", "error")}
+
+
+# AWS's shared groups (every job without a custom prefix writes there)
+GLUE_LOG_GROUPS = glue_log_groups()
 EMR_STEP_LOG_FILES = ("stdout.gz", "stderr.gz")
 
 
@@ -71,20 +83,24 @@ def finished_tasks(events: list[dict[str, Any]]) -> list[FinishedTask]:
     return out
 
 
-def glue_log(logs: Any, task: FinishedTask) -> TaskLog | None:
-    """Driver output and error streams of a Glue job run."""
+def glue_log(logs: Any, task: FinishedTask, prefix: str) -> TaskLog | None:
+    """Driver output and error streams of a Glue job run, from ``prefix``'s groups (then from
+    the default groups, for a run of a job deployed without the prefix)."""
     run_id = task.payload.get("Id")
     if not run_id:
         return None
     log = TaskLog(
         f"glue {task.payload.get('JobName')} run {run_id} {task.payload.get('JobRunState')}"
     )
-    for kind, group in GLUE_LOG_GROUPS.items():
-        try:
-            events = logs.get_log_events(logGroupName=group, logStreamName=run_id)["events"]
-        except logs.exceptions.ResourceNotFoundException:
-            continue
-        log.lines += [f"{kind}: {ev['message']}" for ev in events]
+    for groups in (glue_log_groups(prefix), GLUE_LOG_GROUPS):
+        for kind, group in groups.items():
+            try:
+                events = logs.get_log_events(logGroupName=group, logStreamName=run_id)["events"]
+            except logs.exceptions.ResourceNotFoundException:
+                continue
+            log.lines += [f"{kind}: {ev['message']}" for ev in events]
+        if log.lines or prefix == GLUE_DEFAULT_LOG_PREFIX:
+            break
     return log
 
 
@@ -136,7 +152,7 @@ def execution_logs(
     out: list[TaskLog] = []
     for task in finished_tasks(events):
         if task.resource_type == "glue":
-            log = glue_log(get("logs"), task)
+            log = glue_log(get("logs"), task, settings.name("glue_log_prefix"))
         elif task.resource_type == "elasticmapreduce":
             log = emr_step_log(get("emr"), get("s3"), task)
         elif task.resource_type == "sagemaker":

@@ -1,5 +1,6 @@
-"""Build the artefacts the jobs ship with: the transform package as a zip for
-Glue's ``--extra-py-files`` (and spark-submit's ``--py-files``)."""
+"""Build the artefacts the jobs ship with: the Glue and EMR entry scripts, the transform
+package as a zip for Glue's ``--extra-py-files`` (and spark-submit's ``--py-files``), and the
+model. Terraform uploads them from the build dir and reads nothing outside it."""
 
 from __future__ import annotations
 
@@ -34,6 +35,25 @@ def build_transforms_zip(build_dir: Path) -> Path:
 
 
 EMR_APP = ROOT / "emr_jobs" / "partition_dataset.py"
+
+
+def package_jobs(build_dir: Path) -> list[Path]:
+    """Everything the jobs ship with, in ``build_dir``: ``glue/<entry script>``,
+    ``glue/churn_transforms.zip`` and ``emr/partition_dataset.py`` (the keys they get in the
+    artifacts bucket). Copies are byte-identical, so Terraform's ``filemd5`` etags change only
+    when the code does."""
+    out = [build_transforms_zip(build_dir)]
+    copies = [(src, Path(build_dir) / "glue" / src.name) for src in GLUE_SCRIPTS.values()]
+    copies.append((EMR_APP, Path(build_dir) / "emr" / EMR_APP.name))
+    for src, dest in copies:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        data = src.read_bytes()
+        if not dest.exists() or dest.read_bytes() != data:
+            tmp = dest.with_suffix(dest.suffix + ".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(dest)
+        out.append(dest)
+    return out
 
 
 def build_model_artifact(

@@ -36,6 +36,8 @@ class NamesMixin(TargetMixin):
             "sagemaker_role": f"{self.prefix}-sagemaker",
             "emr_schedule": f"{self.prefix}-emr-every-15-min",
             "model": f"{self.prefix}-abalone-model",
+            # Glue 5.0 --custom-logGroup-prefix: the env's jobs log to <prefix>/output|error
+            "glue_log_prefix": f"/aws-glue/jobs/{self.prefix}",
         }
         # one role per state machine and per schedule, as Terraform's modules create them
         defaults.update(

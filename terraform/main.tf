@@ -26,6 +26,7 @@ locals {
     alerts_topic            = "${local.prefix}-alerts"
     emr_schedule            = "${local.prefix}-emr-every-15-min"
     model                   = "${local.prefix}-abalone-model"
+    glue_log_prefix         = "/aws-glue/jobs/${local.prefix}"
   }, var.names)
 
   # ARNs built from names (not from resource attributes), so every IAM policy is known at plan
@@ -63,7 +64,6 @@ locals {
     clean = {
       name       = local.names.clean_job
       role_name  = local.names.clean_role
-      script     = "clean_customers.py"
       script_key = "glue/clean_customers.py"
       default_arguments = {
         "--output"     = "s3://${local.buckets.data}/curated/churn/"
@@ -72,11 +72,12 @@ locals {
       read_prefixes  = ["raw/churn/"]
       write_prefixes = ["curated/churn/", "quarantine/churn/", "tmp/glue/"]
       create_crawler = false
+      # the two jobs share the env's log groups: this one creates them
+      create_log_groups = true
     }
     features = {
       name       = local.names.features_job
       role_name  = local.names.features_role
-      script     = "build_features.py"
       script_key = "glue/build_features.py"
       default_arguments = {
         "--clean"    = "s3://${local.buckets.data}/curated/churn/"
@@ -84,11 +85,13 @@ locals {
       }
       read_prefixes  = ["curated/churn/"]
       write_prefixes = ["features/churn/", "tmp/glue/"]
-      create_crawler = var.create_crawler
+      create_crawler    = var.create_crawler
+      create_log_groups = false
     }
   }
 
-  # Rendered ASL, packaged jobs and the model: `invoke deploy` builds them into build_dir.
+  # Rendered ASL, the job scripts, the transforms zip and the model: `invoke deploy` builds
+  # them into build_dir (Stack.build); nothing here reads outside it.
   build_dir = var.build_dir != "" ? var.build_dir : "${path.root}/../build"
 
   definition_files = {
@@ -111,7 +114,7 @@ module "glue_job" {
   for_each            = local.glue_jobs
   name                = each.value.name
   role_name           = each.value.role_name
-  script_path         = "${path.root}/../glue_jobs/${each.value.script}"
+  script_path         = "${local.build_dir}/${each.value.script_key}"
   script_bucket       = module.data_lake.bucket_names["artifacts"]
   script_key          = each.value.script_key
   extra_py_files_path = "${local.build_dir}/glue/churn_transforms.zip"
@@ -126,6 +129,10 @@ module "glue_job" {
   bucket_arns         = [local.bucket_arn["data"], local.bucket_arn["artifacts"]]
   create_crawler      = each.value.create_crawler
   crawl_s3_path       = "s3://${local.buckets.data}/features/churn/"
+  log_group_prefix    = local.names.glue_log_prefix
+  create_log_groups   = each.value.create_log_groups
+  log_retention_days  = var.glue_log_retention_days
+  kms_key_arn         = var.kms_key_arn
   tags                = local.tags
 }
 
@@ -145,8 +152,8 @@ module "emr_roles" {
 resource "aws_s3_object" "emr_app" {
   bucket = module.data_lake.bucket_names["artifacts"]
   key    = "emr/partition_dataset.py"
-  source = "${path.root}/../emr_jobs/partition_dataset.py"
-  etag   = filemd5("${path.root}/../emr_jobs/partition_dataset.py")
+  source = "${local.build_dir}/emr/partition_dataset.py"
+  etag   = filemd5("${local.build_dir}/emr/partition_dataset.py")
   tags   = local.tags
 }
 

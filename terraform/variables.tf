@@ -119,6 +119,12 @@ variable "sklearn_image_tag" {
   default     = "1.9-0-cpu-py3"
 }
 
+variable "glue_log_retention_days" {
+  description = "Retention of the env's Glue log groups (<glue_log_prefix>/output and /error)."
+  type        = number
+  default     = 14
+}
+
 variable "kms_key_arn" {
   description = "Customer-managed KMS key for the alerts topic and log groups (its policy must let events and cloudwatch use it); empty = the alerts module creates one."
   type        = string
@@ -138,7 +144,7 @@ variable "alerts_inbox" {
 }
 
 variable "build_dir" {
-  description = "Directory holding the rendered ASL (asl/), the Glue transforms zip (glue/) and the model (models/); empty = ../build. `invoke deploy` builds it first."
+  description = "Directory holding the rendered ASL (asl/), the Glue scripts and transforms zip (glue/), the EMR app (emr/) and the model (models/); empty = ../build. `invoke deploy` builds it first."
   type        = string
   default     = ""
 }

@@ -11,10 +11,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mlpipe.cleanup.model import Resource, Scope, pages
+from mlpipe.logs import GLUE_LOG_GROUPS
 
 ACTIVE_CLUSTER_STATES = ["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING"]
 GLUE_ACTIVE = ("STARTING", "RUNNING", "WAITING", "STOPPING")
-GLUE_LOG_GROUPS = ("/aws-glue/jobs/output", "/aws-glue/jobs/error")
 # Rough on-demand prices (us-east-1), for the plan's cost column only.
 EC2_HOURLY = {"m5.xlarge": 0.192, "m5.2xlarge": 0.384, "m5.large": 0.096}
 EMR_HOURLY = {"m5.xlarge": 0.048, "m5.2xlarge": 0.096, "m5.large": 0.024}
@@ -66,7 +66,9 @@ def find_glue(scope: Scope) -> Iterator[Resource]:
             run_ids.append(run["Id"])
             if run["JobRunState"] in GLUE_ACTIVE:
                 yield _glue_run(glue, name, run)
-        for group in GLUE_LOG_GROUPS:  # shared groups: only our runs' streams go
+        # AWS's shared default groups (a job without --custom-logGroup-prefix): only our runs'
+        # streams go. The env's own groups are tagged and go whole (messaging.find_logs).
+        for group in GLUE_LOG_GROUPS.values():
             for stream in run_ids:
                 if _stream_exists(logs, group, stream):
                     yield Resource(

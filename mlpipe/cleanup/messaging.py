@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import partial
 
-from mlpipe.cleanup.jobs import GLUE_LOG_GROUPS
 from mlpipe.cleanup.model import Resource, Scope, pages
+from mlpipe.logs import GLUE_LOG_GROUPS
 
 
 def find_cloudwatch(scope: Scope) -> Iterator[Resource]:
@@ -25,7 +25,7 @@ def find_logs(scope: Scope) -> Iterator[Resource]:
     logs = scope.client("logs")
     for group in pages(logs.describe_log_groups, "logGroups", "nextToken", "nextToken"):
         name = group["logGroupName"]
-        if name in GLUE_LOG_GROUPS:
+        if name in GLUE_LOG_GROUPS.values():
             continue  # shared by every Glue job: only our runs' streams go (jobs.find_glue)
         if scope.ours(logs.list_tags_log_group(logGroupName=name).get("tags", {})):
             yield Resource(

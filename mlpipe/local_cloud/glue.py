@@ -13,7 +13,8 @@ thread that
    a run whose driver died is retried once on a fresh one) or with ``spark-submit`` when the
    driver is busy, killed with its process group at the job's Timeout,
 4. syncs the outputs back to S3 only when the job succeeded, and writes driver
-   stdout/stderr to CloudWatch Logs ``/aws-glue/jobs/output`` and ``/aws-glue/jobs/error``
+   stdout/stderr to CloudWatch Logs ``<prefix>/output`` and ``<prefix>/error`` (prefix: the
+   run's ``--custom-logGroup-prefix``, as on Glue 5.0, else ``/aws-glue/jobs``)
    (stream = run id).
 
 The run's state is STARTING -> RUNNING -> SUCCEEDED | FAILED | TIMEOUT with ErrorMessage
@@ -37,11 +38,10 @@ from mlpipe.aws import endpoint_client
 from mlpipe.local_cloud.clock import naive_utcnow
 from mlpipe.local_cloud.process import Outcome, ProcessRegistry, WarmSpark
 from mlpipe.local_cloud.staging import ConfinementError, S3Mirror, valid_run_date
-from mlpipe.logs import GLUE_LOG_GROUPS
+from mlpipe.logs import GLUE_DEFAULT_LOG_PREFIX, GLUE_LOG_PREFIX_ARG, glue_log_groups
 from mlpipe.spark import error_line, spark_submit_cmd
 
 LOG = logging.getLogger("mlpipe.local_cloud.glue")
-LOG_GROUPS = GLUE_LOG_GROUPS  # where AWS Glue writes driver output (mlpipe.logs reads it)
 RUNNER_ARGS = {"--extra-py-files"}  # consumed by the runner, not passed to the script
 SOURCE_ARGS = {"--input": "--source_uri"}  # staged argument -> argument carrying its s3:// URI
 DEFAULT_TIMEOUT_MINUTES = 2880  # Glue's default
@@ -188,7 +188,7 @@ class GlueRuntime:
                 meta["error"] = meta["error"] or "Job run stopped by BatchStopJobRun"
             meta["completed"] = time.time()
             run.completed_on = run.modified_on = _utcnow()
-            self._write_logs(run.job_run_id, stdout, stderr, meta["error"])
+            self._write_logs(job, run, stdout, stderr, meta["error"])
 
     def stop_all(self) -> None:
         self.procs.kill_all()
@@ -196,12 +196,16 @@ class GlueRuntime:
             self.warm.stop()
         self.pool.shutdown(wait=False, cancel_futures=True)
 
-    def _write_logs(self, run_id: str, stdout: str, stderr: str, error: str | None) -> None:
+    def _write_logs(self, job: Any, run: Any, stdout: str, stderr: str, error: str | None) -> None:
+        run_id = run.job_run_id
+        # Glue 5.0: the run's (or the job's default) --custom-logGroup-prefix picks the groups
+        args = {**(job.default_arguments or {}), **(run.arguments or {})}
+        groups = glue_log_groups(args.get(GLUE_LOG_PREFIX_ARG) or GLUE_DEFAULT_LOG_PREFIX)
         try:
             logs = endpoint_client("logs", self.endpoint)
             streams = {"output": stdout, "error": stderr + (f"\nERROR: {error}\n" if error else "")}
             for kind, text in streams.items():
-                group = LOG_GROUPS[kind]
+                group = groups[kind]
                 try:
                     logs.create_log_group(logGroupName=group)
                 except logs.exceptions.ResourceAlreadyExistsException:

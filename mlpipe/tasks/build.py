@@ -6,15 +6,16 @@ from pathlib import Path
 
 from invoke import Context, task
 
-from mlpipe.packaging import build_transforms_zip
+from mlpipe.packaging import package_jobs
 from mlpipe.tasks._common import repo_path, setting
 
 
 @task(help={"build-dir": "output directory (default: mlpipe.build_dir)"})
-def package(c: Context, build_dir: str | None = None) -> Path:
-    """Build job artefacts: the churn_transforms zip for --extra-py-files."""
-    out = build_transforms_zip(repo_path(setting(c, "build_dir", build_dir)))
-    print(f"packaged {out}")
+def package(c: Context, build_dir: str | None = None) -> list[Path]:
+    """Build job artefacts: the Glue and EMR entry scripts and the churn_transforms zip."""
+    out = package_jobs(repo_path(setting(c, "build_dir", build_dir)))
+    for path in out:
+        print(f"packaged {path}")
     return out
 
 

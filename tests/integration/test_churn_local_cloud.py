@@ -73,11 +73,19 @@ def test_end_to_end_lab_sample(stack, sample_csv, run_date):
     clean = runs.published_prefix(settings, settings.paths["churn_clean"], run_date, "clean")
     assert len(runs.read_parquet_rows(settings, clean)) == 10
 
+    # the jobs log to the env's own groups (--custom-logGroup-prefix), which Terraform made
+    # with a retention
     logs = client(settings, "logs")
+    prefix = settings.name("glue_log_prefix")
+    groups = logs.describe_log_groups(logGroupNamePrefix=prefix + "/")["logGroups"]
+    assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == {
+        f"{prefix}/output": 14,
+        f"{prefix}/error": 14,
+    }
     for key in ("clean", "features"):
         (run,) = job_runs(settings, key, run_date)
         assert run["JobRunState"] == "SUCCEEDED" and "CompletedOn" in run
-        events = logs.get_log_events(logGroupName="/aws-glue/jobs/output", logStreamName=run["Id"])[
+        events = logs.get_log_events(logGroupName=f"{prefix}/output", logStreamName=run["Id"])[
             "events"
         ]
         assert events, f"no driver output for {key} run {run['Id']}"

@@ -201,21 +201,33 @@ def test_execution_logs_reads_each_engine_where_aws_writes_it():
         scheduled({}),
         succeeded("sns", {"MessageId": "m"}),
     ]
+    settings = load_settings(target="aws")
+    env_groups = logs.glue_log_groups(settings.name("glue_log_prefix"))
+    assert env_groups["output"] == f"/aws-glue/jobs/{settings.prefix}/output"
     fake = {
-        "logs": FakeLogs({("/aws-glue/jobs/output", "jr_1"): ["started", "wrote 5 rows"]}),
+        "logs": FakeLogs({(env_groups["output"], "jr_1"): ["started", "wrote 5 rows"]}),
         "emr": FakeEmr({"j-9": "s3n://logs/emr/"}),
         "s3": FakeS3({("logs", "emr/j-9/steps/s-3/stderr.gz"): "Traceback: boom"}),
     }
-    out = logs.execution_logs(load_settings(target="aws"), events, clients=fake.__getitem__)
+    out = logs.execution_logs(settings, events, clients=fake.__getitem__)
     assert out == [
         logs.TaskLog("glue clean run jr_1 SUCCEEDED", ["output: started", "output: wrote 5 rows"]),
         logs.TaskLog("emr step s-3 FAILED", ["Traceback: boom"]),
         logs.TaskLog("transform t-1 Failed bad row", []),
     ]
-    assert fake["logs"].calls == [
-        ("/aws-glue/jobs/output", "jr_1"),
-        ("/aws-glue/jobs/error", "jr_1"),
-    ]
+    # the env's groups had the run: AWS's shared default groups are not read
+    assert fake["logs"].calls == [(env_groups["output"], "jr_1"), (env_groups["error"], "jr_1")]
+
+
+def test_glue_log_falls_back_to_the_default_groups():
+    # a run of a job deployed without --custom-logGroup-prefix logs to /aws-glue/jobs/*
+    fake = FakeLogs({("/aws-glue/jobs/error", "jr_2"): ["Traceback"]})
+    task = logs.FinishedTask(
+        "glue", {}, {"Id": "jr_2", "JobName": "j", "JobRunState": "FAILED"}, False
+    )
+    log = logs.glue_log(fake, task, "/aws-glue/jobs/p-dev")
+    assert log == logs.TaskLog("glue j run jr_2 FAILED", ["error: Traceback"])
+    assert fake.calls[-2:] == [("/aws-glue/jobs/output", "jr_2"), ("/aws-glue/jobs/error", "jr_2")]
 
 
 def test_emr_step_without_log_uri_says_so():

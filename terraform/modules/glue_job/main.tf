@@ -10,13 +10,15 @@ locals {
       "--enable-metrics"               = "true"
       "--enable-observability-metrics" = "true"
       # Glue 5.0 always streams driver/executor logs to CloudWatch: --enable-continuous-cloudwatch-log has no effect there.
+      # Its groups are <prefix>/output and <prefix>/error; this module creates both with a retention.
+      "--custom-logGroup-prefix" = var.log_group_prefix
     },
     var.extra_py_files_key == "" ? {} : { "--extra-py-files" = "s3://${var.script_bucket}/${var.extra_py_files_key}" },
   )
   p       = data.aws_partition.current.partition
   region  = data.aws_region.current.name
   account = data.aws_caller_identity.current.account_id
-  log_arn = "arn:${local.p}:logs:${local.region}:${local.account}:log-group:/aws-glue/*"
+  log_arn = "arn:${local.p}:logs:${local.region}:${local.account}:log-group:${var.log_group_prefix}/*"
   # The crawl path as s3://bucket/prefix -> bucket ARN and prefix.
   crawl_bucket = var.create_crawler ? split("/", trimprefix(var.crawl_s3_path, "s3://"))[0] : ""
   crawl_prefix = var.create_crawler ? join("/", slice(split("/", trimprefix(var.crawl_s3_path, "s3://")), 1, length(split("/", trimprefix(var.crawl_s3_path, "s3://"))))) : ""
@@ -70,7 +72,7 @@ data "aws_iam_policy_document" "job" {
   }
   statement {
     sid       = "Logs"
-    actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = [local.log_arn, "${local.log_arn}:*"]
   }
   statement {
@@ -97,6 +99,19 @@ resource "aws_iam_role_policy" "this" {
   policy = data.aws_iam_policy_document.job.json
 }
 
+# The job's log groups, created here so that they have a retention (Glue would create them
+# without one) and go with the stack on destroy. Several jobs may share a prefix: then only one
+# of them creates the groups (create_log_groups).
+resource "aws_cloudwatch_log_group" "this" {
+  # checkov:skip=CKV_AWS_158: KMS on the log group is optional (var.kms_key_arn); lab stacks keep the default encryption.
+  # checkov:skip=CKV_AWS_338: a lab stack keeps logs for log_retention_days (default 14), not a year.
+  for_each          = var.create_log_groups ? toset(["output", "error"]) : toset([])
+  name              = "${var.log_group_prefix}/${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn == "" ? null : var.kms_key_arn
+  tags              = var.tags
+}
+
 resource "aws_glue_job" "this" {
   name              = var.name
   role_arn          = aws_iam_role.this.arn
@@ -118,7 +133,7 @@ resource "aws_glue_job" "this" {
     max_concurrent_runs = var.max_concurrent_runs
   }
 
-  depends_on = [aws_s3_object.script, aws_s3_object.extra_py_files, aws_iam_role_policy.this]
+  depends_on = [aws_s3_object.script, aws_s3_object.extra_py_files, aws_iam_role_policy.this, aws_cloudwatch_log_group.this]
 }
 
 resource "aws_glue_catalog_database" "this" {

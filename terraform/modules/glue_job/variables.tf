@@ -119,3 +119,30 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "log_group_prefix" {
+  description = "Glue 5.0 --custom-logGroup-prefix: the job logs to <prefix>/output and <prefix>/error (e.g. /aws-glue/jobs/<project>-<env>), so each env has its own groups."
+  type        = string
+  validation {
+    condition     = can(regex("^/[^:*]{1,390}[^/:*]$", var.log_group_prefix))
+    error_message = "log_group_prefix must start with '/', not end with '/', and contain no ':' or '*' (Glue's rule for custom log group prefixes)."
+  }
+}
+
+variable "create_log_groups" {
+  description = "Create <prefix>/output and <prefix>/error with a retention (false when another job of the same prefix creates them)."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_days" {
+  description = "Retention of the job's log groups."
+  type        = number
+  default     = 14
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for the log groups (empty: CloudWatch's default encryption)."
+  type        = string
+  default     = ""
+}
