@@ -9,8 +9,9 @@
 - **provider**: ``init -plugin-dir=<mirror>`` from ``mlpipe.tf_plugin_dir`` when set, else from
   the first mirror found in ``PLUGIN_DIR_CANDIDATES`` (a directory holding
   ``registry.terraform.io/hashicorp/aws``), else from the registry (network);
-- **state**: one local state file per target and env, ``<tf_state_dir>/<target>-<env>.tfstate``,
-  so a local apply never touches AWS state;
+- **state**: one per target and env, so a local apply never touches AWS state: a local file
+  ``<tf_state_dir>/<target>-<env>.tfstate`` (local cloud, LocalStack), or an S3 backend with
+  S3-native locking (AWS), run from its own working directory (``mlpipe.deploy.backend``);
 - **endpoint**: ``-var endpoint=<Settings.endpoint>`` (empty for AWS) and, for the local
   cloud, ``AWS_CA_BUNDLE=<its CA>`` so the provider verifies its TLS certificate.
 """
@@ -32,6 +33,7 @@ from python_terraform import IsFlagged, Terraform
 
 from mlpipe import ROOT
 from mlpipe.config import Settings
+from mlpipe.deploy.backend import S3Backend, backend_for, prepare_workdir, state_bucket_exists
 
 TF_DIR = ROOT / "terraform"
 MODULES_DIR = TF_DIR / "modules"
@@ -125,16 +127,36 @@ Printer = Callable[[str], None]
 
 @dataclass
 class Stack:
-    """One deployment: a target + env, its state file, build dir and provider mirror."""
+    """One deployment: a target + env, its state (a file, or ``backend``), build dir and
+    provider mirror."""
 
     settings: Settings
     build_dir: Path
     state_dir: Path
     plugin_dir: str = ""
+    backend: S3Backend | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.settings.target}-{self.settings.env}"
 
     @property
     def state_file(self) -> Path:
-        return Path(self.state_dir) / f"{self.settings.target}-{self.settings.env}.tfstate"
+        """The local state file (unused with an S3 backend)."""
+        return Path(self.state_dir) / f"{self.name}.tfstate"
+
+    @property
+    def state_location(self) -> str:
+        return self.backend.describe() if self.backend else str(self.state_file)
+
+    @property
+    def workdir(self) -> Path:
+        """Where terraform runs: ``terraform/`` itself, or for an S3 backend the stack's own
+        directory (links to terraform/ + backend.tf)."""
+        return Path(self.state_dir) / self.name if self.backend else TF_DIR
+
+    def _state_args(self) -> dict[str, Any]:
+        return {} if self.backend else {"state": str(self.state_file)}
 
     @property
     def var_file(self) -> str:
@@ -158,7 +180,13 @@ class Stack:
     # ------------------------------------------------------------------ command lines
     def init_cmd(self) -> list[str]:
         plugin_dir = find_plugin_dir(self.plugin_dir)
-        return _cmd("init", input=False, plugin_dir=str(plugin_dir) if plugin_dir else None)
+        return _cmd(
+            "init",
+            input=False,
+            # the backend.tf of an S3 stack is regenerated each time: take it as it is now
+            reconfigure=IsFlagged if self.backend else None,
+            plugin_dir=str(plugin_dir) if plugin_dir else None,
+        )
 
     def plan_cmd(self, destroy: bool = False, detailed_exitcode: bool = False) -> list[str]:
         return (
@@ -167,7 +195,7 @@ class Stack:
                 input=False,
                 destroy=IsFlagged if destroy else None,
                 detailed_exitcode=IsFlagged if detailed_exitcode else None,
-                state=str(self.state_file),
+                **self._state_args(),
                 var_file=self.var_file,
             )
             + self._vars()
@@ -179,7 +207,7 @@ class Stack:
                 "apply",
                 input=False,
                 auto_approve=IsFlagged,
-                state=str(self.state_file),
+                **self._state_args(),
                 var_file=self.var_file,
             )
             + self._vars()
@@ -191,14 +219,17 @@ class Stack:
                 "destroy",
                 input=False,
                 auto_approve=IsFlagged,
-                state=str(self.state_file),
+                **self._state_args(),
                 var_file=self.var_file,
             )
             + self._vars()
         )
 
     def output_cmd(self) -> list[str]:
-        return _cmd("output", json=IsFlagged, state=str(self.state_file))
+        return _cmd("output", json=IsFlagged, **self._state_args())
+
+    def state_pull_cmd(self) -> list[str]:
+        return _cmd("state", "pull")
 
     # ------------------------------------------------------------------ running
     def environment(self) -> dict[str, str]:
@@ -212,33 +243,50 @@ class Stack:
         return env
 
     def run(
-        self, cmd: list[str], ok: tuple[int, ...] = (0,), echo: Printer | None = print
+        self,
+        cmd: list[str],
+        ok: tuple[int, ...] = (0,),
+        echo: Printer | None = print,
+        stdout_only: bool = False,
     ) -> tuple[int, str]:
-        """Run a command in terraform/, streaming its output to ``echo`` (None: keep it);
-        returns (exit code, output). Exit codes outside ``ok`` raise TerraformFailed."""
+        """Run a command in the stack's working dir, streaming its output to ``echo`` (None:
+        keep it); returns (exit code, output). ``stdout_only``: the output is stdout alone
+        (for JSON; Terraform's warnings go to stderr). Exit codes outside ``ok`` raise
+        TerraformFailed."""
         Path(self.state_dir).mkdir(parents=True, exist_ok=True)
+        if self.backend and not (self.workdir / "backend.tf").exists():
+            prepare_workdir(TF_DIR, self.workdir, self.backend)
         proc = subprocess.Popen(
             cmd,
-            cwd=TF_DIR,
+            cwd=self.workdir,
             env=self.environment(),
             stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.PIPE if stdout_only else subprocess.STDOUT,
             text=True,
         )
-        lines = []
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if echo:
-                echo(line.rstrip("\n"))
-        code = proc.wait()
-        output = "".join(lines)
+        if stdout_only:
+            output, errors = proc.communicate()
+            code = proc.returncode
+        else:
+            lines = []
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                lines.append(line)
+                if echo:
+                    echo(line.rstrip("\n"))
+            code = proc.wait()
+            output, errors = "".join(lines), ""
         if code not in ok:
-            raise TerraformFailed(f"`{shlex.join(cmd[:2])}` exited {code}: {_last_error(output)}")
+            raise TerraformFailed(
+                f"`{shlex.join(cmd[:2])}` exited {code}: {_last_error(errors + output)}"
+            )
         return code, output
 
     def init(self, echo: Printer | None = print) -> None:
         cmd = self.init_cmd()
+        if self.backend:
+            self._check_state_bucket()
+            prepare_workdir(TF_DIR, self.workdir, self.backend)
         try:
             self.run(cmd, echo=echo)
         except TerraformFailed as exc:
@@ -249,13 +297,25 @@ class Stack:
                 f"reachable ({exc}): set mlpipe.tf_plugin_dir (INVOKE_MLPIPE_TF_PLUGIN_DIR) to a mirror"
             ) from None
 
+    def _check_state_bucket(self) -> None:
+        from mlpipe.aws import client
+
+        assert self.backend is not None
+        if not state_bucket_exists(client(self.settings, "s3"), self.backend.bucket):
+            raise TerraformUnavailable(
+                f"the Terraform state bucket {self.backend.bucket} does not exist: create it once "
+                f"with `invoke tf.bootstrap --target {self.settings.target} --apply` (or set "
+                "mlpipe.tf_state_bucket to an existing one, or mlpipe.tf_backend=local)"
+            )
+
     def build(self, echo: Printer | None = print) -> None:
-        """Everything the HCL reads: the rendered ASL, the transforms zip, the model."""
+        """Everything the HCL reads: the rendered ASL, the job scripts and transforms zip,
+        the model."""
         from mlpipe.asl import render_all
-        from mlpipe.packaging import build_model_artifact, build_transforms_zip
+        from mlpipe.packaging import build_model_artifact, package_jobs
 
         render_all(self.settings, Path(self.build_dir) / "asl")
-        build_transforms_zip(Path(self.build_dir))
+        package_jobs(Path(self.build_dir))
         # AWS and LocalStack serve the model in the SageMaker image: train it with the image's
         # pinned versions; the local cloud serves it with this interpreter.
         build_model_artifact(Path(self.build_dir), serving_env=self.settings.target != "local")
@@ -290,14 +350,18 @@ class Stack:
             self.run(self.destroy_cmd(), echo=Progress(echo) if echo else None)
 
     def outputs(self) -> dict[str, Any]:
-        _, out = self.run(self.output_cmd(), echo=None)
+        _, out = self.run(self.output_cmd(), echo=None, stdout_only=True)
         return {k: v["value"] for k, v in json.loads(out or "{}").items()}
 
     def resources(self) -> list[str]:
         """Addresses of the resources in this stack's state."""
-        if not self.state_file.exists():
+        if self.backend:
+            _, text = self.run(self.state_pull_cmd(), echo=None, stdout_only=True)
+        elif self.state_file.exists():
+            text = self.state_file.read_text()
+        else:
             return []
-        state = json.loads(self.state_file.read_text() or "{}")
+        state = json.loads(text or "{}")
         return [
             ".".join(p for p in (r.get("module"), r["type"], r["name"]) if p)
             for r in state.get("resources", [])
@@ -350,6 +414,7 @@ def stack_for(settings: Settings, config: dict[str, Any]) -> Stack:
         build_dir=path(config.get("build_dir", "build")),
         state_dir=path(config.get("tf_state_dir", ".mlpipe/tf")),
         plugin_dir=config.get("tf_plugin_dir", "") or "",
+        backend=backend_for(settings, config),
     )
 
 

@@ -26,12 +26,13 @@ def stack(c: Context, target: str | None = None, env: str | None = None) -> Stac
     """The Terraform stack for a task's target/env, with a one-line exit when Terraform or a
     reachable endpoint is missing."""
     from mlpipe.deploy.terraform import TerraformUnavailable, stack_for, terraform_bin
+    from mlpipe.targets import ConfigError
 
     settings = settings_for(c, target, env)
     try:
         terraform_bin()
         return stack_for(settings, dict(c.config.mlpipe))
-    except TerraformUnavailable as exc:
+    except (TerraformUnavailable, ConfigError) as exc:
         fail(str(exc), code=2)
 
 
@@ -59,7 +60,9 @@ def deploy(c: Context, target: str | None = None, env: str | None = None) -> Non
     """Render ASL, package jobs and model, then terraform init + apply for the target."""
     s = stack(c, target, env)
     require_endpoint(s.settings)
-    print(f"deploying {s.settings.target}/{s.settings.env} with Terraform (state {s.state_file})")
+    print(
+        f"deploying {s.settings.target}/{s.settings.env} with Terraform (state {s.state_location})"
+    )
     guarded(s.apply)
 
 

@@ -47,6 +47,30 @@ def apply(c: Context, target: str | None = None, env: str | None = None) -> None
     guarded(s.apply)
 
 
+@task(help={**TARGET_HELP, "apply": "really create the bucket (default: say what would be done)"})
+def bootstrap(
+    c: Context, target: str | None = None, env: str | None = None, apply: bool = False
+) -> None:
+    """Create the S3 bucket that holds the target's Terraform state (once per account and
+    region; versioned, encrypted, TLS only). An existing bucket is left as it is."""
+    from mlpipe.aws import client
+    from mlpipe.deploy.backend import bootstrap_state_bucket, state_bucket_tags
+
+    s = stack(c, target, env)
+    if s.backend is None:
+        fail(
+            f"target {s.settings.target} keeps its state in a local file ({s.state_file}); "
+            "nothing to bootstrap (set mlpipe.tf_backend=s3 for a bucket)",
+            code=2,
+        )
+    require_endpoint(s.settings)
+    tags = state_bucket_tags(s.settings)
+    for line in bootstrap_state_bucket(client(s.settings, "s3"), s.backend, tags, apply=apply):
+        print(line)
+    if not apply:
+        print("dry run: nothing was created; run again with --apply")
+
+
 @task
 def docs(c: Context) -> None:
     """Regenerate every module README (inputs/outputs tables, usage) from the HCL."""

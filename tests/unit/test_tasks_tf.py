@@ -14,7 +14,9 @@ from invoke import Config, Exit, MockContext, Result
 from mlpipe import ROOT
 from mlpipe.config import load_settings
 from mlpipe.deploy import terraform as tf
+from mlpipe.deploy.backend import S3Backend, backend_for, prepare_workdir
 from mlpipe.local_cloud.control import PidFile
+from mlpipe.targets import ConfigError
 from mlpipe.tasks import deploy as deploy_tasks
 from mlpipe.tasks import tf as tf_tasks
 
@@ -82,9 +84,14 @@ def test_mirror_found_on_the_machine(monkeypatch, tmp_path):
 
 
 def stack(tmp_path, target="local", env="dev", **config):
-    settings = load_settings(target=target, env=env, config={**_defaults(), **config})
+    config = {**_defaults(), "tf_state_bucket": "acme-tfstate", **config}
+    settings = load_settings(target=target, env=env, config=config)
     return tf.Stack(
-        settings, tmp_path / "build", tmp_path / "tf", plugin_dir=str(_mirror(tmp_path))
+        settings,
+        tmp_path / "build",
+        tmp_path / "tf",
+        plugin_dir=str(_mirror(tmp_path)),
+        backend=backend_for(settings, config),
     )
 
 
@@ -124,7 +131,12 @@ def test_command_lines_per_target(tmp_path):
 
     aws = stack(tmp_path, "aws", "dev")
     line = shlex.join(aws.apply_cmd())
-    assert f"-state={tmp_path}/tf/aws-dev.tfstate" in line  # never the local state
+    # AWS state lives in the S3 backend (never in a local file), run from its own directory
+    assert "-state" not in line and aws.workdir == tmp_path / "tf" / "aws-dev"
+    assert aws.state_location == "s3://acme-tfstate/mlpipe/aws-dev.tfstate"
+    assert shlex.join(aws.init_cmd()) == (
+        f"{bin_} init -input=false -reconfigure -plugin-dir={tmp_path}/mirror"
+    )
     assert "-var-file=environments/aws-dev.tfvars" in line and "-var=endpoint= " in line
     assert "AWS_CA_BUNDLE" not in aws.environment() or aws.environment()[
         "AWS_CA_BUNDLE"
@@ -302,3 +314,70 @@ def test_destroy_runs_once_more_after_a_failure(tmp_path, monkeypatch):
     monkeypatch.setattr(tf.Stack, "build", lambda self, echo=print: None)
     s.destroy(echo=None)
     assert calls == ["init", "destroy", "destroy"]
+
+
+def test_backend_per_target_and_its_hcl(tmp_path):
+    defaults = {**_defaults(), "tf_state_bucket": "acme-tfstate"}
+    local = load_settings(target="local", config=defaults)
+    assert backend_for(local, defaults) is None  # a state file in tf_state_dir
+    aws = load_settings(target="aws", env="prod", config=defaults)
+    backend = backend_for(aws, defaults)
+    assert backend == S3Backend("acme-tfstate", "mlpipe/aws-prod.tfstate", "us-east-1")
+    hcl = backend.hcl()
+    for line in (
+        'bucket = "acme-tfstate"',
+        'key = "mlpipe/aws-prod.tfstate"',
+        "use_lockfile = true",  # S3-native locking: <key>.tflock, no DynamoDB table
+        "encrypt = true",
+    ):
+        assert line in hcl
+    assert "endpoints" not in hcl and "skip_" not in hcl  # AWS: nothing skipped
+    # the S3 backend on an emulator (how tests exercise it): its endpoint, path-style
+    s3_local = backend_for(local, {**defaults, "tf_backend": "s3"})
+    assert s3_local.endpoint == local.endpoint
+    assert f'endpoints = {{ s3 = "{local.endpoint}" }}' in s3_local.hcl()
+    assert "use_path_style = true" in s3_local.hcl()
+    with pytest.raises(ConfigError, match="tf_backend must be one of local, s3"):
+        backend_for(local, {**defaults, "tf_backend": "dynamo"})
+
+
+def test_an_s3_stack_runs_in_its_own_directory(tmp_path):
+    backend = S3Backend("b", "mlpipe/aws-dev.tfstate", "eu-west-1")
+    tf_dir = tmp_path / "terraform"
+    (tf_dir / "modules").mkdir(parents=True)
+    (tf_dir / ".terraform").mkdir()
+    for name in (
+        "main.tf",
+        "variables.tf",
+        ".terraform.lock.hcl",
+        "x.tfstate",
+        "backend_override.tf",
+    ):
+        (tf_dir / name).write_text(name)
+    work = prepare_workdir(tf_dir, tmp_path / "work", backend)
+    names = sorted(p.name for p in work.iterdir())
+    assert names == [".terraform.lock.hcl", "backend.tf", "main.tf", "modules", "variables.tf"]
+    assert (work / "main.tf").resolve() == (tf_dir / "main.tf").resolve()
+    assert not (work / ".terraform.lock.hcl").is_symlink()  # init may rewrite its own copy
+    assert (work / "backend.tf").read_text() == backend.hcl()
+    (tf_dir / "outputs.tf").write_text("")  # a file added later is linked on the next run
+    (tf_dir / "main.tf").unlink()
+    prepare_workdir(tf_dir, work, backend)
+    assert sorted(p.name for p in work.iterdir()) == [
+        ".terraform.lock.hcl",
+        "backend.tf",
+        "modules",
+        "outputs.tf",
+        "variables.tf",
+    ]
+
+
+def test_the_real_terraform_dir_is_complete_in_an_s3_workdir(tmp_path):
+    """Every file terraform/ needs is linked (the HCL reads nothing else through path.root)."""
+    work = prepare_workdir(tf.TF_DIR, tmp_path / "aws-dev", S3Backend("b", "k", "us-east-1"))
+    for name in ("main.tf", "variables.tf", "outputs.tf", "providers.tf", "versions.tf"):
+        assert (work / name).is_file()
+    assert (work / "modules" / "glue_job" / "main.tf").is_file()
+    assert (work / "environments" / "aws-dev.tfvars").is_file()
+    hcl = (tf.TF_DIR / "main.tf").read_text()
+    assert "path.root}/.." not in hcl.replace('"${path.root}/../build"', "")
