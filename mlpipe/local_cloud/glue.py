@@ -80,12 +80,15 @@ class GlueRuntime:
 
     def stop_run(self, run: Any) -> bool:
         """BatchStopJobRun: kill the run's process (or keep it from starting); nothing of it is
-        pushed to S3. False when the run already ended."""
+        pushed to S3. False when the run already ended, or already published its outputs (a
+        stop that arrives while the run publishes waits for it, and is then too late: the run
+        is SUCCEEDED, never STOPPED with its outputs in S3)."""
         meta = run._mlpipe
-        if meta["state"] not in ("STARTING", "RUNNING", "WAITING"):
-            return False
-        meta["stop_requested"] = True
-        meta["state"] = "STOPPING"
+        with meta["lock"]:
+            if meta["state"] not in ("STARTING", "RUNNING", "WAITING") or meta["published"]:
+                return False
+            meta["stop_requested"] = True
+            meta["state"] = "STOPPING"
         self.procs.kill(run.job_run_id)
         if self.warm:
             self.warm.kill(run.job_run_id)
@@ -134,13 +137,12 @@ class GlueRuntime:
                 script, argv, py_files=py_files, conf={"spark.local.dir": str(workdir / "spark")}
             )
             result = self.procs.run(run.job_run_id, cmd, workdir, timeout=timeout)
-        if (
-            result.code == 0
-            and not result.timed_out
-            and not result.killed
-            and not run._mlpipe["stop_requested"]
-        ):
-            mirror.push()  # only a successful run publishes anything
+        meta = run._mlpipe
+        if result.code == 0 and not result.timed_out and not result.killed:
+            with meta["lock"]:  # a stop is either before this (nothing pushed) or too late
+                if not meta["stop_requested"]:
+                    mirror.push()  # only a successful run publishes anything
+                    meta["published"] = True
         return result, mirror
 
     def _run(self, job: Any, run: Any) -> None:

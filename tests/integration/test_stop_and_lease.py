@@ -25,7 +25,9 @@ def test_cleanup_stops_our_running_job_first_and_decoys_finish(local_cloud):
     ours = load_settings(env=f"it{uuid.uuid4().hex[:6]}")  # an env of its own
     mine = TinyJob(local_cloud, {"Project": ours.project, "Environment": ours.env}, "ours")
     decoy = TinyJob(local_cloud, {"Project": ours.project, "Environment": "x"}, "decoy")
-    my_run = mine.start(run_date=DAY, sleep="10")
+    # ours sleeps long enough that the stop lands mid-run even on a loaded machine (a stop that
+    # comes after the run published is too late, and the run is SUCCEEDED); it is killed early
+    my_run = mine.start(run_date=DAY, sleep="90")
     decoy_run = decoy.start(run_date=DAY, sleep="10")
     for job, run in ((mine, my_run), (decoy, decoy_run)):
         job.wait(run, states={"RUNNING"}, timeout=60)

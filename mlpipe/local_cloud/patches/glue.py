@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from functools import partial
 from typing import Any
@@ -111,6 +112,9 @@ def hook_glue_runtime(runtime: Any) -> None:
             "error": None,
             "job": job,
             "stop_requested": False,
+            "published": False,
+            # stop vs publish: one wins, never both (GlueRuntime.stop_run / _attempt)
+            "lock": threading.Lock(),
         }
         run._mlpipe_stop = partial(runtime.stop_run, run)
         runtime.pool.submit(runtime._run, job, run)
