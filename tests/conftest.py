@@ -20,8 +20,20 @@ os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
 # fast tests under 15 s; local cloud start 20 s, Spark session 9 s; Terraform stack apply
 # 82-230 s, its destroy 65 s.
 SLOW_TIMEOUT = 300
-SETUP_BUDGET = {"session_stack": 600, "local_cloud": 120, "cloud": 120, "spark": 60}
-TEARDOWN_BUDGET = {"session_stack": 300, "local_cloud": 60, "cloud": 30, "spark": 30}
+SETUP_BUDGET = {
+    "session_stack": 600,
+    "fresh_stack": 600,
+    "local_cloud": 120,
+    "cloud": 120,
+    "spark": 60,
+}
+TEARDOWN_BUDGET = {
+    "session_stack": 300,
+    "fresh_stack": 300,
+    "local_cloud": 60,
+    "cloud": 30,
+    "spark": 30,
+}
 
 
 @pytest.hookimpl(trylast=True)  # after conftests that reorder items

@@ -156,9 +156,13 @@ class Scheduler:
         events_factory: Callable[[], Any],
         sfn_factory: Callable[[], Any],
         interval: float = 5.0,
+        minute_seconds: float = 60.0,
     ) -> None:
         self.events_factory, self.sfn_factory = events_factory, sfn_factory
         self.interval = interval
+        # rate() counts a minute as this many seconds (tests shrink it, as they shrink Glue's
+        # minute); cron() follows the wall clock
+        self.minute_seconds = minute_seconds
         self.first_seen: dict[str, float] = {}
         self.last_fired: dict[str, float] = {}
         self._stop = threading.Event()
@@ -185,6 +189,8 @@ class Scheduler:
             except ScheduleError as exc:
                 LOG.warning("rule %s: %s", name, exc)
                 continue
+            if isinstance(schedule, Rate) and self.minute_seconds != 60:
+                schedule = Rate(max(1, round(schedule.seconds * self.minute_seconds / 60)))
             if schedule.due(self.last_fired.get(name), since, now):
                 self.last_fired[name] = now
                 started += fire(events, self.sfn_factory(), name)

@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda: endpoint_client("events", endpoint),
         lambda: endpoint_client("stepfunctions", endpoint),
         interval=float(os.environ.get("MLPIPE_SCHEDULER_INTERVAL", "5")),
+        minute_seconds=float(os.environ.get("MLPIPE_SCHEDULE_MINUTE_SECONDS", "60")),
     )
 
     busy = port_free(args.host, args.port)

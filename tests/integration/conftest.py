@@ -8,7 +8,8 @@ http://localhost:4566) and no local cloud starts.
 
 The ``stack`` fixture applies the project's Terraform (the HCL users apply to AWS) once per
 session for an env of its own; tests use their own run dates so they never share a run.
-Tests marked ``lifecycle`` run last: they destroy the stack.
+The lifecycle test (marker ``lifecycle``) applies and destroys a stack of its own
+(``fresh_stack``), on a worker of its own, so its Terraform waits overlap the other tests.
 """
 
 from __future__ import annotations
@@ -26,11 +27,6 @@ from mlpipe.config import load_settings
 # Glue Timeouts are in minutes; the test server counts a "minute" as this many seconds.
 MINUTE_SECONDS = "3"
 REQUIRE_TERRAFORM = "MLPIPE_REQUIRE_TERRAFORM"
-# Stack tests split over two workers (each applies its own stack, concurrently).
-STACK_B_MODULES = {
-    "test_lab2_local_cloud.py",
-    "test_stop_and_lease.py",
-}  # CI: a missing Terraform fails, never skips
 
 
 def free_port() -> int:
@@ -72,15 +68,22 @@ def skip_or_fail(reason: str) -> None:
 
 
 def pytest_collection_modifyitems(items):
-    """Lifecycle tests destroy the session stack: run them after everything else. Under
-    pytest-xdist, tests on the Terraform stack go to one worker (group ``stack``: one apply)
-    and the other local-cloud tests to another (``cloud``); the third runs everything else."""
-    items.sort(key=lambda item: item.get_closest_marker("lifecycle") is not None)
+    """Under pytest-xdist, the long-waiting groups start first, each on a worker of its own
+    with its own local cloud: the lifecycle test (``lifecycle``: its own apply and destroy),
+    the tests on the session's Terraform stack (``stack``: one apply), then the other
+    local-cloud tests (``cloud``); workers left free run everything else."""
     here = os.path.dirname(__file__)
+    order = {"lifecycle": 0, "stack": 1, "cloud": 2}
     for item in items:
         if str(item.fspath).startswith(here):
-            group = "stack" if "stack" in getattr(item, "fixturenames", ()) else "cloud"
+            fixtures = getattr(item, "fixturenames", ())
+            if item.get_closest_marker("lifecycle"):
+                group = "lifecycle"
+            else:
+                group = "stack" if "stack" in fixtures else "cloud"
             item.add_marker(pytest.mark.xdist_group(group))
+            item.user_properties.append(("group_order", order[group]))
+    items.sort(key=lambda item: dict(item.user_properties).get("group_order", 3))
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +103,13 @@ def local_cloud(tmp_path_factory):
     cloud = LocalCloud(
         state_dir,
         port=free_port(),
-        env={"MLPIPE_GLUE_MINUTE_SECONDS": MINUTE_SECONDS, PRESTART_ENV: "1"},
+        env={
+            "MLPIPE_GLUE_MINUTE_SECONDS": MINUTE_SECONDS,
+            # rate() schedules: a minute is MINUTE_SECONDS, checked every second
+            "MLPIPE_SCHEDULE_MINUTE_SECONDS": MINUTE_SECONDS,
+            "MLPIPE_SCHEDULER_INTERVAL": "1",
+            PRESTART_ENV: "1",
+        },
     )
     cloud.start()
     mp = pytest.MonkeyPatch()
@@ -116,6 +125,14 @@ def session_stack(local_cloud, tmp_path_factory):
     reason = terraform_missing()
     if reason:
         skip_or_fail(reason)
+    deployed = apply_fresh_stack(tmp_path_factory)
+    yield deployed
+    if deployed.resources():
+        deployed.destroy(echo=None)
+
+
+def apply_fresh_stack(tmp_path_factory):
+    """Apply the full stack for a new env ``it<uid>`` and return it."""
     from mlpipe.config import load_defaults
     from mlpipe.deploy.terraform import Stack, TerraformFailed
 
@@ -140,18 +157,28 @@ def session_stack(local_cloud, tmp_path_factory):
         warnings.warn(f"first stack apply failed, applying a fresh env: {exc}", stacklevel=1)
         deployed = fresh()
         deployed.apply(echo=None)
-    yield deployed
-    if deployed.resources():
-        deployed.destroy(echo=None)
+    return deployed
 
 
 @pytest.fixture
 def stack(session_stack):
-    """The session's stack, applied again if a lifecycle test destroyed it earlier in this
-    worker (so any test order is safe)."""
+    """The session's stack (applied again if something destroyed it, so any order is safe)."""
     if not session_stack.resources():
         session_stack.apply(echo=None)
     return session_stack
+
+
+@pytest.fixture
+def fresh_stack(local_cloud, tmp_path_factory):
+    """A stack of the test's own, applied by the test's setup; destroyed after if the test
+    left anything of it."""
+    reason = terraform_missing()
+    if reason:
+        skip_or_fail(reason)
+    deployed = apply_fresh_stack(tmp_path_factory)
+    yield deployed
+    if deployed.resources():
+        deployed.destroy(echo=None)
 
 
 _dates = itertools.count(1)

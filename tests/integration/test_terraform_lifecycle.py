@@ -1,6 +1,7 @@
-"""The Terraform lifecycle on the local cloud: init offline -> apply (the session stack) ->
-a second plan has no changes -> the pipeline runs on what Terraform made -> destroy leaves
-no resource of the deployment. Runs last (marker ``lifecycle``): it destroys the stack."""
+"""The Terraform lifecycle on the local cloud: init offline -> apply (a stack of the test's
+own, ``fresh_stack``) -> a second plan has no changes -> the pipeline runs on what Terraform
+made -> destroy leaves no resource of the deployment. Marker ``lifecycle``: its own xdist
+worker and local cloud (tests/integration/conftest.py)."""
 
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ def deployment_resources(settings) -> dict[str, list[str]]:
 
 
 @pytest.mark.timeout(600)
-def test_apply_replan_run_destroy(stack, sample_csv, run_date):
+def test_apply_replan_run_destroy(fresh_stack, sample_csv, run_date):
+    stack = fresh_stack
     settings = stack.settings
     init = stack.init_cmd()
     if find_plugin_dir(stack.plugin_dir):

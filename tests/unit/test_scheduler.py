@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from mlpipe.local_cloud.scheduler import Cron, Rate, ScheduleError, parse_schedule
+from mlpipe.local_cloud.scheduler import Cron, Rate, ScheduleError, Scheduler, parse_schedule
 
 
 def at(y, mo, d, h, mi):
@@ -56,3 +56,47 @@ def test_cron_due_once_per_matching_minute():
 def test_bad_expressions_are_clear(expr, message):
     with pytest.raises(ScheduleError, match=re.escape(message)):
         parse_schedule(expr)
+
+
+class _Events:
+    def __init__(self, rules):
+        self.rules = rules
+
+    def get_paginator(self, _name):
+        rules = self.rules
+
+        class _Pages:
+            def paginate(self):
+                return [{"Rules": rules}]
+
+        return _Pages()
+
+    def list_targets_by_rule(self, Rule):
+        return {"Targets": [{"Arn": f"arn:aws:states:us-east-1:1:stateMachine:{Rule}"}]}
+
+
+class _Sfn:
+    def __init__(self):
+        self.started = []
+
+    def start_execution(self, stateMachineArn, name, input):
+        self.started.append(stateMachineArn)
+        return {"executionArn": f"{stateMachineArn}:{name}"}
+
+
+def test_a_scaled_minute_shrinks_rates_not_crons():
+    rules = [
+        {"Name": "r", "ScheduleExpression": "rate(2 minutes)", "State": "ENABLED"},
+        {"Name": "c", "ScheduleExpression": "cron(0/15 * * * ? *)", "State": "ENABLED"},
+    ]
+    sfn = _Sfn()
+    sched = Scheduler(lambda: _Events(rules), lambda: sfn, minute_seconds=3)
+    t0 = 1_700_000_100.0  # 02:15:00 UTC is a cron minute; start just after it
+    t0 = t0 - (t0 % 900) + 60
+    assert sched.tick(t0) == []  # first seen
+    assert sched.tick(t0 + 5.9) == []  # rate(2 minutes) = 6 s here
+    assert len(sched.tick(t0 + 6)) == 1 and sfn.started[-1].endswith(":r")
+    assert sched.tick(t0 + 11) == []
+    assert len(sched.tick(t0 + 12)) == 1
+    # the cron fires on the wall clock's quarter hours only, scale or not
+    assert all(arn.endswith(":r") for arn in sfn.started)
