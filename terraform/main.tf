@@ -83,8 +83,8 @@ locals {
         "--clean"    = "s3://${local.buckets.data}/curated/churn/"
         "--features" = "s3://${local.buckets.data}/features/churn/"
       }
-      read_prefixes  = ["curated/churn/"]
-      write_prefixes = ["features/churn/", "tmp/glue/"]
+      read_prefixes     = ["curated/churn/"]
+      write_prefixes    = ["features/churn/", "tmp/glue/"]
       create_crawler    = var.create_crawler
       create_log_groups = false
     }

@@ -54,10 +54,53 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.timeout(limit))
 
 
-@pytest.fixture(scope="session")
-def spark():
+def _new_spark():
     from mlpipe.spark import local_session
 
-    session = local_session("mlpipe-tests", {"spark.sql.shuffle.partitions": "4"})
-    yield session
-    session.stop()
+    return local_session("mlpipe-tests", {"spark.sql.shuffle.partitions": "4"})
+
+
+def _healthy(session) -> bool:
+    """A cheap round trip to the JVM. A test stopped by pytest-timeout mid-call leaves py4j's
+    socket half-read, and every later call on it fails (KeyError, Py4JError)."""
+    try:
+        return session.range(1).count() == 1
+    except Exception:
+        return False
+
+
+def _discard_spark(session) -> None:
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    try:
+        session.stop()
+    except Exception:
+        pass
+    gateway = SparkContext._gateway
+    try:
+        if gateway is not None:
+            gateway.shutdown()
+            gateway.proc.kill()
+    except Exception:
+        pass
+    SparkContext._gateway = SparkContext._jvm = SparkContext._active_spark_context = None
+    SparkSession._instantiatedSession = SparkSession._activeSession = None
+
+
+@pytest.fixture(scope="session")
+def _spark_session():
+    holder = {"session": _new_spark()}
+    yield holder
+    _discard_spark(holder["session"])
+
+
+@pytest.fixture(scope="module")
+def spark(_spark_session):
+    """One local Spark session per worker, shared by tests; checked for each module and
+    replaced (new JVM) when a test left it broken, so a timed-out test breaks at most the rest
+    of its module instead of every later Spark test."""
+    if not _healthy(_spark_session["session"]):
+        _discard_spark(_spark_session["session"])
+        _spark_session["session"] = _new_spark()
+    return _spark_session["session"]

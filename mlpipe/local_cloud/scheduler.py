@@ -159,6 +159,9 @@ class Scheduler:
         minute_seconds: float = 60.0,
     ) -> None:
         self.events_factory, self.sfn_factory = events_factory, sfn_factory
+        # one client each, made on first use and kept: making a boto3 client costs ~0.1 s of
+        # CPU, too much for every tick (only the scheduler thread uses them)
+        self._clients: dict[str, Any] = {}
         self.interval = interval
         # rate() counts a minute as this many seconds (tests shrink it, as they shrink Glue's
         # minute); cron() follows the wall clock
@@ -176,7 +179,7 @@ class Scheduler:
 
     def tick(self, now: float | None = None) -> list[str]:
         now = time.time() if now is None else now
-        events, started = self.events_factory(), []
+        events, started = self._client("events", self.events_factory), []
         rules = [r for page in events.get_paginator("list_rules").paginate() for r in page["Rules"]]
         for rule in rules:
             expr = rule.get("ScheduleExpression")
@@ -193,8 +196,13 @@ class Scheduler:
                 schedule = Rate(max(1, round(schedule.seconds * self.minute_seconds / 60)))
             if schedule.due(self.last_fired.get(name), since, now):
                 self.last_fired[name] = now
-                started += fire(events, self.sfn_factory(), name)
+                started += fire(events, self._client("sfn", self.sfn_factory), name)
         return started
+
+    def _client(self, key: str, factory: Callable[[], Any]) -> Any:
+        if key not in self._clients:
+            self._clients[key] = factory()
+        return self._clients[key]
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.spark
 RUN = dt.date(2023, 8, 1)
 
 
-@pytest.mark.slow  # 10 Spark runs: 26-41 s measured
+@pytest.mark.slow  # 6 Spark runs (hostile, edge and oracle tests pin the known cases)
 @settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     seed=st.integers(0, 2**31),

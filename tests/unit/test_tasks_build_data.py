@@ -19,11 +19,15 @@ def ctx(**mlpipe):
 def test_package_uses_build_dir_from_config_unless_given(tmp_path, capsys):
     from_config = build.package(ctx(build_dir=str(tmp_path / "cfg")))
     from_cli = build.package(ctx(build_dir=str(tmp_path / "cfg")), build_dir=str(tmp_path / "cli"))
-    assert from_config == tmp_path / "cfg" / "glue" / "churn_transforms.zip"
-    assert from_cli == tmp_path / "cli" / "glue" / "churn_transforms.zip"
-    assert from_config.read_bytes() == from_cli.read_bytes()
-    assert "churn_transforms/clean.py" in zipfile.ZipFile(from_cli).namelist()
-    assert capsys.readouterr().out == f"packaged {from_config}\npackaged {from_cli}\n"
+    shipped = ["glue/churn_transforms.zip", "glue/clean_customers.py", "glue/build_features.py"]
+    shipped.append("emr/partition_dataset.py")
+    assert from_config == [tmp_path / "cfg" / rel for rel in shipped]
+    assert from_cli == [tmp_path / "cli" / rel for rel in shipped]
+    for cfg, cli in zip(from_config, from_cli, strict=True):
+        assert cfg.read_bytes() == cli.read_bytes()
+    assert "churn_transforms/clean.py" in zipfile.ZipFile(from_cli[0]).namelist()
+    printed = "".join(f"packaged {p}\n" for p in from_config + from_cli)
+    assert capsys.readouterr().out == printed
 
 
 def test_generate_clean_file_with_cli_strings(tmp_path, capsys):

@@ -22,10 +22,10 @@ import subprocess
 
 import pytest
 
-from mlpipe import ROOT
 from mlpipe.asl import render_all
 from mlpipe.config import load_settings
 from mlpipe.deploy.terraform import TF_DIR, find_plugin_dir, terraform_bin
+from mlpipe.packaging import package_jobs
 
 # one worker computes the two plans once (a module fixture would run again in each xdist worker)
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300), pytest.mark.xdist_group("tfplan")]
@@ -93,8 +93,6 @@ def plans(tmp_path_factory):
     shutil.copytree(
         TF_DIR, tf, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "backend_override.tf")
     )
-    for linked in ("glue_jobs", "emr_jobs"):
-        (base / linked).symlink_to(ROOT / linked)
     env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": "test",
@@ -121,8 +119,7 @@ def plans(tmp_path_factory):
         for name in ("dev", "prod"):
             build = base / f"build-{name}"
             render_all(load_settings(target="aws", env=name), build / "asl")
-            (build / "glue").mkdir(parents=True)
-            (build / "glue" / "churn_transforms.zip").write_bytes(b"zip")
+            package_jobs(build)  # the job scripts and the zip, as Stack.build makes them
             (build / "models" / "abalone").mkdir(parents=True)
             (build / "models" / "abalone" / "model.tar.gz").write_bytes(b"model")
             plan_file = base / f"{name}.tfplan"
