@@ -122,6 +122,11 @@ def local_cloud(tmp_path_factory):
 @pytest.fixture(scope="session")
 def session_stack(local_cloud, tmp_path_factory):
     """The full stack applied by Terraform for env ``it<uid>``, once per session (worker)."""
+    yield from _deployed(tmp_path_factory)
+
+
+def _deployed(tmp_path_factory):
+    """A fresh stack, applied; destroyed afterwards if anything of it is left."""
     reason = terraform_missing()
     if reason:
         skip_or_fail(reason)
@@ -172,13 +177,7 @@ def stack(session_stack):
 def fresh_stack(local_cloud, tmp_path_factory):
     """A stack of the test's own, applied by the test's setup; destroyed after if the test
     left anything of it."""
-    reason = terraform_missing()
-    if reason:
-        skip_or_fail(reason)
-    deployed = apply_fresh_stack(tmp_path_factory)
-    yield deployed
-    if deployed.resources():
-        deployed.destroy(echo=None)
+    yield from _deployed(tmp_path_factory)
 
 
 _dates = itertools.count(1)
