@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
@@ -16,8 +17,10 @@ import boto3
 from mlpipe.config import Settings
 
 
-@lru_cache(maxsize=8)
-def _session(endpoint: str | None, region: str, target: str) -> Any:
+@lru_cache(maxsize=64)
+def _session(endpoint: str | None, region: str, target: str, thread: int) -> Any:
+    """One boto3 session per thread (sessions are not thread-safe; cleanup plans per service
+    in parallel threads)."""
     if endpoint and target == "localstack":
         from localstack_client.session import Session
 
@@ -35,7 +38,9 @@ def client(settings: Settings, service: str) -> Any:
     endpoint = settings.endpoint
     if endpoint and settings.target != "localstack":
         return endpoint_client(service, endpoint, settings.region, verify=settings.ca_bundle)
-    return _session(endpoint, settings.region, settings.target).client(service)
+    return _session(endpoint, settings.region, settings.target, threading.get_ident()).client(
+        service
+    )
 
 
 def endpoint_client(

@@ -18,6 +18,7 @@ gone counts as done) and keeps going past failures, which it reports (``Report.o
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from botocore.exceptions import ClientError
 
@@ -56,8 +57,12 @@ STOP_TIMEOUT = 120.0
 
 
 def plan(settings: Settings, include_data: bool = False) -> list[Resource]:
+    """Everything of the env, from every service at once (one thread per finder: the listing
+    is round trips, and the services answer independently)."""
     scope = Scope(settings, include_data)
-    found = [resource for finder in FINDERS for resource in finder(scope)]
+    with ThreadPoolExecutor(max_workers=len(FINDERS), thread_name_prefix="cleanup-plan") as pool:
+        per_finder = list(pool.map(lambda finder: list(finder(scope)), FINDERS))
+    found = [resource for resources in per_finder for resource in resources]
     return sorted(found, key=lambda r: (r.rank, r.name))
 
 
