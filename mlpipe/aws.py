@@ -13,8 +13,24 @@ from typing import Any
 from urllib.parse import urlparse
 
 import boto3
+import botocore.loaders
+import botocore.session
 
 from mlpipe.config import Settings
+
+
+@lru_cache(maxsize=1)
+def _loader() -> Any:
+    """One botocore data loader for every session: service models are parsed once per process
+    (a session of its own re-reads them: ~0.14 s per client instead of ~0.03 s)."""
+    return botocore.loaders.create_loader()
+
+
+def new_session(**kwargs: Any) -> Any:
+    """A fresh boto3 session (sessions are not thread-safe) that shares the parsed models."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _loader())
+    return boto3.session.Session(botocore_session=core, **kwargs)
 
 
 @lru_cache(maxsize=64)
@@ -30,7 +46,7 @@ def _session(endpoint: str | None, region: str, target: str, thread: int) -> Any
             aws_access_key_id="test",
             aws_secret_access_key="test",
         )
-    return boto3.session.Session(region_name=region)
+    return new_session(region_name=region)
 
 
 def client(settings: Settings, service: str) -> Any:
@@ -50,7 +66,7 @@ def endpoint_client(
     A fresh session per call: these are created from worker threads, and boto3 sessions are
     not thread-safe. ``verify``: the CA file for an HTTPS endpoint (None: ``AWS_CA_BUNDLE`` or
     the system store)."""
-    session = boto3.session.Session(
+    session = new_session(
         aws_access_key_id="local", aws_secret_access_key="local", region_name=region
     )
     return session.client(service, endpoint_url=endpoint, verify=verify)
