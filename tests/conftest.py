@@ -36,8 +36,17 @@ TEARDOWN_BUDGET = {
 }
 
 
-@pytest.hookimpl(trylast=True)  # after conftests that reorder items
+# Modules whose tests share a module-scoped fixture that runs real work (a Spark job, a moto
+# server, a Terraform plan, a trained model): under pytest-xdist each such module runs on one
+# worker, so the fixture runs once (spread over workers, it would run once per worker).
+MODULE_GROUPED = ("tests/jobs/", "tests/asl/", "tests/unit/test_lab2_units.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(MODULE_GROUPED) and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     default = float(config.getini("timeout") or 0)
     limits = []
     # Under pytest-xdist each worker sets up its own session fixtures in whichever of its tests
