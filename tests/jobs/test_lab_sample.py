@@ -148,10 +148,10 @@ COLS = [
 
 
 @pytest.fixture(scope="module")
-def lab_run(spark, tmp_path_factory):
+def lab_run(module_spark, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lab")
-    manifest = clean(spark, tmp, SAMPLE, RUN)
-    fmanifest = features(spark, tmp, RUN)
+    manifest = clean(module_spark, tmp, SAMPLE, RUN)
+    fmanifest = features(module_spark, tmp, RUN)
     return tmp, manifest, fmanifest
 
 

@@ -34,10 +34,10 @@ EXPECTED_COUNTRY = {
 
 
 @pytest.fixture(scope="module")
-def oracle(spark, tmp_path_factory):
+def oracle(module_spark, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("oracle")
-    manifest = clean(spark, tmp, write_csv(tmp, HEADER + ROWS), RUN)
-    features(spark, tmp, RUN)
+    manifest = clean(module_spark, tmp, write_csv(tmp, HEADER + ROWS), RUN)
+    features(module_spark, tmp, RUN)
     return tmp, manifest
 
 

@@ -41,10 +41,10 @@ ROWS = [
 
 
 @pytest.fixture(scope="module")
-def hostile(spark, tmp_path_factory):
+def hostile(module_spark, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile")
     path = write_csv(tmp, HEADER + b"\r\n".join(line for _, line, _ in ROWS) + b"\r\n")
-    manifest = clean(spark, tmp, path, RUN)
+    manifest = clean(module_spark, tmp, path, RUN)
     return tmp, manifest
 
 

@@ -37,7 +37,7 @@ class Config:
 def test_budgets_per_item():
     items = [
         Item(),
-        Item("spark"),
+        Item("spark", "_spark_session"),
         Item("session_stack", "local_cloud", slow=True),
         Item("session_stack", slow=True, timeout=42),
         Item(),
@@ -47,7 +47,7 @@ def test_budgets_per_item():
     budget = {name: setup[name] + teardown[name] for name in setup}
     assert [i.limit for i in items] == [
         None,  # the ini default applies
-        90 + budget["spark"],  # any Spark user may start (and stop) its worker's JVM
+        90 + budget["_spark_session"],  # any Spark user may start (and stop) the worker's JVM
         conftest.SLOW_TIMEOUT + budget["session_stack"] + budget["local_cloud"],
         42,  # an explicit mark wins
         None,
