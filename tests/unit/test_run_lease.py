@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import boto3
@@ -16,22 +17,34 @@ pytestmark = pytest.mark.timeout(60)
 DEFINITION = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}}
 
 
-@pytest.fixture
-def world(monkeypatch):
-    monkeypatch.delenv("INVOKE_MLPIPE_ENDPOINT", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+@pytest.fixture(scope="module")
+def _moto():
+    """One in-process moto for the module (starting and resetting it costs seconds); each
+    test gets an env of its own in it (``world``)."""
+    mp = pytest.MonkeyPatch()
+    mp.delenv("INVOKE_MLPIPE_ENDPOINT", raising=False)
+    mp.setenv("AWS_ACCESS_KEY_ID", "test")
+    mp.setenv("AWS_SECRET_ACCESS_KEY", "test")
     with mock_aws():
-        settings = load_settings(target="aws", env="lease")
-        s3 = boto3.client("s3", region_name=settings.region)
-        s3.create_bucket(Bucket=settings.bucket("data"))
-        sfn = boto3.client("stepfunctions", region_name=settings.region)
-        sfn.create_state_machine(
-            name=settings.name("churn_state_machine"),
-            definition=json.dumps(DEFINITION),
-            roleArn=f"arn:aws:iam::{settings.account_id}:role/r",
-        )
-        yield settings, s3, sfn
+        yield
+    mp.undo()
+
+
+_envs = itertools.count(1)
+
+
+@pytest.fixture
+def world(_moto):
+    settings = load_settings(target="aws", env=f"lease{next(_envs)}")
+    s3 = boto3.client("s3", region_name=settings.region)
+    s3.create_bucket(Bucket=settings.bucket("data"))
+    sfn = boto3.client("stepfunctions", region_name=settings.region)
+    sfn.create_state_machine(
+        name=settings.name("churn_state_machine"),
+        definition=json.dumps(DEFINITION),
+        roleArn=f"arn:aws:iam::{settings.account_id}:role/r",
+    )
+    return settings, s3, sfn
 
 
 def test_second_lease_for_a_running_execution_is_refused_naming_it(world):
