@@ -121,18 +121,20 @@ def local_cloud(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def session_stack(local_cloud, tmp_path_factory):
-    """The full stack applied by Terraform for env ``it<uid>``, once per session (worker)."""
-    yield from _deployed(tmp_path_factory)
+    """The full stack applied by Terraform for env ``it<uid>``, once per session (worker).
+    On the embedded local cloud it is not destroyed at the end: the cloud's state dies with
+    its process right after (the lifecycle test proves destroy); on LocalStack it is."""
+    yield from _deployed(tmp_path_factory, destroy=local_cloud is None)
 
 
-def _deployed(tmp_path_factory):
-    """A fresh stack, applied; destroyed afterwards if anything of it is left."""
+def _deployed(tmp_path_factory, destroy: bool = True):
+    """A fresh stack, applied; destroyed afterwards (if ``destroy``) when anything is left."""
     reason = terraform_missing()
     if reason:
         skip_or_fail(reason)
     deployed = apply_fresh_stack(tmp_path_factory)
     yield deployed
-    if deployed.resources():
+    if destroy and deployed.resources():
         deployed.destroy(echo=None)
 
 
