@@ -1,7 +1,11 @@
-"""Each Glue entrypoint, end to end through spark-submit in a subprocess."""
+"""Each Glue entrypoint end to end: the happy path through spark-submit in a subprocess
+(with the transforms zip as --py-files, as Glue ships it), the bad-input exits in-process
+on the worker's Spark session (the same script and ``main``, without two more JVM starts)."""
 
 import json
+import runpy
 import subprocess
+import sys
 
 import pytest
 
@@ -9,7 +13,7 @@ from mlpipe import ROOT
 from mlpipe.packaging import GLUE_SCRIPTS, build_transforms_zip
 from mlpipe.spark import spark_submit_cmd
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+pytestmark = [pytest.mark.spark]
 RUN = "2023-08-01"
 
 
@@ -27,6 +31,17 @@ def submit(script, args, zip_path):
     )
 
 
+def run_script(script, args, monkeypatch, capsys):
+    """Run a Glue entry script as __main__ in this process; (exit code, stdout + stderr)."""
+    argv = [str(script)] + [a for k, v in args.items() for a in (f"--{k}", v)]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(script), run_name="__main__")
+    out = capsys.readouterr()
+    return exited.value.code, out.out + out.err
+
+
+@pytest.mark.slow
 def test_clean_then_features_via_spark_submit(tmp_path, zip_path):
     out = tmp_path / "out"
     clean = submit(
@@ -61,10 +76,10 @@ def test_clean_then_features_via_spark_submit(tmp_path, zip_path):
     )
 
 
-def test_missing_column_exits_2_with_one_line(tmp_path, zip_path):
+def test_missing_column_exits_2_with_one_line(spark, tmp_path, monkeypatch, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("CustomerID,Name\n1,a\n")
-    proc = submit(
+    code, output = run_script(
         GLUE_SCRIPTS["clean"],
         {
             "input": str(bad),
@@ -72,10 +87,10 @@ def test_missing_column_exits_2_with_one_line(tmp_path, zip_path):
             "quarantine": f"{tmp_path}/q",
             "run_date": RUN,
         },
-        zip_path,
+        monkeypatch,
+        capsys,
     )
-    assert proc.returncode == 2
-    output = proc.stdout + proc.stderr  # spark-submit merges the driver's stderr into stdout
+    assert code == 2
     errors = [ln for ln in output.splitlines() if ln.startswith("ERROR: ")]
     assert errors == [
         f"ERROR: missing required column(s): Age, Gender, Country, SignupDate, LastPurchaseDate, TotalPurchases, TotalSpent, Churned in {bad}"
@@ -84,14 +99,15 @@ def test_missing_column_exits_2_with_one_line(tmp_path, zip_path):
     assert not (tmp_path / "clean").exists()
 
 
-def test_features_refuses_uncommitted_clean_output(tmp_path, zip_path):
-    proc = submit(
+def test_features_refuses_uncommitted_clean_output(spark, tmp_path, monkeypatch, capsys):
+    code, output = run_script(
         GLUE_SCRIPTS["features"],
         {"clean": f"{tmp_path}/nothing", "features": f"{tmp_path}/f", "run_date": RUN},
-        zip_path,
+        monkeypatch,
+        capsys,
     )
-    assert proc.returncode == 2
+    assert code == 2
     assert (
         f"ERROR: no published run (no _manifest.json + _SUCCESS) in {tmp_path}/nothing/run_date={RUN}"
-        in proc.stdout + proc.stderr
+        in output
     )

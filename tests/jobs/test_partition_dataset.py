@@ -1,13 +1,11 @@
 """The EMR partition app on real local Spark (in-process run + spark-submit)."""
 
-import subprocess
 import sys
 
 import pytest
 
 from mlpipe import ROOT
 from mlpipe.datagen import TELEMETRY_SCHEMA, generate_telemetry_csv
-from mlpipe.spark import spark_submit_cmd
 
 sys.path.insert(0, str(ROOT / "emr_jobs"))
 import partition_dataset as app  # noqa: E402
@@ -46,29 +44,23 @@ def test_header_schema_is_all_strings_never_inferred(spark, tmp_path):
     assert {f.dataType.simpleString() for f in schema} == {"string"} and "class" in schema.names
 
 
-@pytest.mark.slow
-def test_missing_partition_column_via_spark_submit(tmp_path):
+def test_missing_partition_column_exits_2_with_one_line(spark, tmp_path, capsys):
+    """The app's ``main`` on the worker's session (the local cloud's EMR runtime runs the same
+    script through spark-submit in tests/integration/test_lab2_local_cloud.py)."""
     (tmp_path / "in.csv").write_text("player_id,level\np1,3\n")
-    proc = subprocess.run(
-        spark_submit_cmd(
-            str(ROOT / "emr_jobs" / "partition_dataset.py"),
-            [
-                "--input",
-                str(tmp_path / "in.csv"),
-                "--partition-by",
-                "class",
-                "--output",
-                str(tmp_path / "out"),
-            ],
-        ),
-        capture_output=True,
-        text=True,
-        timeout=300,
+    code = app.main(
+        [
+            "--input",
+            str(tmp_path / "in.csv"),
+            "--partition-by",
+            "class",
+            "--output",
+            str(tmp_path / "out"),
+        ]
     )
-    assert proc.returncode == 2
-    output = proc.stdout + proc.stderr
-    assert (
+    output = capsys.readouterr()
+    assert code == 2
+    assert output.err.strip() == (
         f"ERROR: partition column 'class' not found (columns: player_id, level) in {tmp_path / 'in.csv'}"
-        in output
     )
     assert not (tmp_path / "out").exists()
