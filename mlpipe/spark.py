@@ -10,6 +10,7 @@ in here too so that a spark-submit command shows every setting in use.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
 
 LOG4J = ROOT / "mlpipe" / "conf" / "log4j2.properties"
 MASTER = "local[2]"
+# Extra JVM options for every local driver (the test suite sets C1-only JIT and the serial GC
+# here: it runs many short-lived JVMs on two cores, where C2 compile threads cost more than
+# they give back). Empty by default: jobs and benchmarks run with the JVM's defaults.
+JAVA_OPTIONS_ENV = "MLPIPE_SPARK_JAVA_OPTIONS"
 DEFAULT_CONF = {
     "spark.ui.enabled": "false",
     "spark.sql.shuffle.partitions": "8",
@@ -34,6 +39,12 @@ def session_conf(overrides: dict[str, str] | None = None) -> dict[str, str]:
     from churn_transforms.io import SESSION_CONF
 
     return {**DEFAULT_CONF, **SESSION_CONF, **(overrides or {})}
+
+
+def driver_java_options() -> str:
+    """The driver JVM's options: the log4j config, plus ``$MLPIPE_SPARK_JAVA_OPTIONS``."""
+    extra = os.environ.get(JAVA_OPTIONS_ENV, "").strip()
+    return f"-Dlog4j2.configurationFile=file:{LOG4J}" + (f" {extra}" if extra else "")
 
 
 def local_session(
@@ -50,9 +61,8 @@ def local_session(
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in session_conf(conf).items():
         builder = builder.config(key, value)
-    builder.config(
-        "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{LOG4J}"
-    ).getOrCreate().sparkContext.setLogLevel("ERROR")
+    builder.config("spark.driver.extraJavaOptions", driver_java_options()).getOrCreate()
+    SparkSession.builder.getOrCreate().sparkContext.setLogLevel("ERROR")
     return get_spark(app_name, (conf or {}).get("spark.sql.shuffle.partitions"))
 
 
@@ -73,7 +83,7 @@ def spark_submit_cmd(
     cmd = [spark_submit_bin(), "--master", master]
     for key, value in {**DEFAULT_CONF, **(conf or {})}.items():
         cmd += ["--conf", f"{key}={value}"]
-    cmd += ["--driver-java-options", f"-Dlog4j2.configurationFile=file:{LOG4J}"]
+    cmd += ["--driver-java-options", driver_java_options()]
     if py_files:
         cmd += ["--py-files", ",".join(py_files)]
     cmd.append(script)

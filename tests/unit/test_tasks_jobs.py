@@ -4,7 +4,7 @@ import pytest
 from invoke import Config, Exit, MockContext, Result
 
 from mlpipe import ROOT
-from mlpipe.spark import LOG4J, spark_submit_bin
+from mlpipe.spark import JAVA_OPTIONS_ENV, LOG4J, driver_java_options, spark_submit_bin
 from mlpipe.tasks import jobs
 
 
@@ -14,7 +14,8 @@ def ctx(run):
     return MockContext(config=config, run=run)
 
 
-def test_local_job_commands_exact():
+def test_local_job_commands_exact(monkeypatch):
+    monkeypatch.delenv(JAVA_OPTIONS_ENV, raising=False)  # as for a user: no extra JVM options
     sub = spark_submit_bin()
     base = f"{sub} --master 'local[2]' --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions=8 --conf spark.driver.memory=2g --driver-java-options -Dlog4j2.configurationFile=file:{LOG4J} --py-files /b/z.zip"
     clean, feats = jobs.local_job_commands(
@@ -44,3 +45,12 @@ def test_job_failure_is_one_line_exit(tmp_path):
 def test_missing_input_is_one_line_exit():
     with pytest.raises(Exit, match="error: input not found: /nope.csv"):
         jobs.local(ctx(run=Result()), input="/nope.csv")
+
+
+def test_extra_jvm_options_reach_every_driver(monkeypatch):
+    monkeypatch.setenv(JAVA_OPTIONS_ENV, "-XX:TieredStopAtLevel=1")
+    assert (
+        driver_java_options() == f"-Dlog4j2.configurationFile=file:{LOG4J} -XX:TieredStopAtLevel=1"
+    )
+    clean, _ = jobs.local_job_commands("/b/z.zip", "/d/in.csv", "/o", "2023-08-01")
+    assert f"--driver-java-options '{driver_java_options()}'" in clean
