@@ -46,8 +46,15 @@ TEARDOWN_BUDGET = {
 MODULE_GROUPED = ("tests/jobs/", "tests/asl/", "tests/unit/test_lab2_units.py")
 
 
+# Under pytest-xdist, work is handed out in collection order: the Spark job modules (the
+# longest units after the integration groups, which tests/integration/conftest.py puts first)
+# start before the many short unit tests, which then fill the workers' gaps at the end.
+FIRST = ("tests/jobs/", "tests/asl/")
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not getattr(item, "nodeid", "").startswith(FIRST))
     for item in items:
         nodeid = getattr(item, "nodeid", "")
         if nodeid.startswith(MODULE_GROUPED) and not item.get_closest_marker("xdist_group"):
