@@ -8,8 +8,8 @@ import pytest
 
 os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
 # The suite starts a dozen short-lived Spark JVMs (sessions, spark-submit, the local clouds'
-# warm drivers) on two cores: C1-only JIT and the serial GC halve each one's CPU (a cold
-# session + three tiny clean runs: 37 -> 20 CPU-s). Subprocesses (local clouds) inherit it.
+# warm drivers) on two cores: C1-only JIT and the serial GC cut each one's CPU by ~40% (a cold
+# session + three tiny clean runs: `python -m benchmarks.jvm_options`). Subprocesses inherit it.
 os.environ.setdefault("MLPIPE_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
 
 # Per-test time limits (pytest-timeout). The default, 90 s, is `timeout` in pyproject.toml and
