@@ -92,14 +92,17 @@ def glue_log(logs: Any, task: FinishedTask, prefix: str) -> TaskLog | None:
     log = TaskLog(
         f"glue {task.payload.get('JobName')} run {run_id} {task.payload.get('JobRunState')}"
     )
-    for groups in (glue_log_groups(prefix), GLUE_LOG_GROUPS):
+    candidates = [glue_log_groups(prefix)]
+    if prefix != GLUE_DEFAULT_LOG_PREFIX:
+        candidates.append(GLUE_LOG_GROUPS)
+    for groups in candidates:
         for kind, group in groups.items():
             try:
                 events = logs.get_log_events(logGroupName=group, logStreamName=run_id)["events"]
             except logs.exceptions.ResourceNotFoundException:
                 continue
             log.lines += [f"{kind}: {ev['message']}" for ev in events]
-        if log.lines or prefix == GLUE_DEFAULT_LOG_PREFIX:
+        if log.lines:
             break
     return log
 

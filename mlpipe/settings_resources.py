@@ -14,14 +14,8 @@ class ResourcesMixin(NamesMixin):
     # ------------------------------------------------------------------ resources
     @property
     def glue_jobs(self) -> dict[str, dict[str, Any]]:
-        """Both Glue jobs: name, script and DefaultArguments (run Arguments add run_date etc.)."""
-        common = {
-            "--job-language": "python",
-            "--extra-py-files": self.paths["glue_scripts"] + "churn_transforms.zip",
-            "--enable-metrics": "true",
-            "--enable-continuous-cloudwatch-log": "true",
-            "--TempDir": self.paths["glue_temp"],
-        }
+        """Both Glue jobs as the ASL and the CLI need them: name, script and sizing. Their
+        DefaultArguments live in one place only, Terraform's (terraform/main.tf)."""
         sizing = {
             "glue_version": "5.0",
             "worker_type": "G.1X",
@@ -30,26 +24,12 @@ class ResourcesMixin(NamesMixin):
             "max_concurrent_runs": 1,
         }
         return {
-            "clean": {
+            key: {
                 **sizing,
-                "name": self.name("clean_job"),
-                "script": self.paths["glue_scripts"] + "clean_customers.py",
-                "default_arguments": {
-                    **common,
-                    "--output": self.paths["churn_clean"],
-                    "--quarantine": self.paths["churn_quarantine"],
-                },
-            },
-            "features": {
-                **sizing,
-                "name": self.name("features_job"),
-                "script": self.paths["glue_scripts"] + "build_features.py",
-                "default_arguments": {
-                    **common,
-                    "--clean": self.paths["churn_clean"],
-                    "--features": self.paths["churn_features"],
-                },
-            },
+                "name": self.name(f"{key}_job"),
+                "script": self.paths["glue_scripts"] + script,
+            }
+            for key, script in (("clean", "clean_customers.py"), ("features", "build_features.py"))
         }
 
     @property

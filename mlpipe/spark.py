@@ -61,8 +61,9 @@ def local_session(
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in session_conf(conf).items():
         builder = builder.config(key, value)
-    builder.config("spark.driver.extraJavaOptions", driver_java_options()).getOrCreate()
-    SparkSession.builder.getOrCreate().sparkContext.setLogLevel("ERROR")
+    builder.config(
+        "spark.driver.extraJavaOptions", driver_java_options()
+    ).getOrCreate().sparkContext.setLogLevel("ERROR")
     return get_spark(app_name, (conf or {}).get("spark.sql.shuffle.partitions"))
 
 

@@ -56,9 +56,9 @@ FIRST = ("tests/jobs/", "tests/asl/")
 def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: not getattr(item, "nodeid", "").startswith(FIRST))
     for item in items:
-        nodeid = getattr(item, "nodeid", "")
-        if nodeid.startswith(MODULE_GROUPED) and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(nodeid.split("::")[0]))
+        module = getattr(item, "nodeid", "").split("::")[0]
+        if module.startswith(MODULE_GROUPED) and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(module))
     default = float(config.getini("timeout") or 0)
     limits = []
     # Under pytest-xdist each worker sets up its own session fixtures in whichever of its tests

@@ -190,7 +190,7 @@ class GlueRuntime:
                 meta["error"] = meta["error"] or "Job run stopped by BatchStopJobRun"
             meta["completed"] = time.time()
             run.completed_on = run.modified_on = _utcnow()
-            self._write_logs(job, run, stdout, stderr, meta["error"])
+            self._write_logs(run, stdout, stderr, meta["error"])
 
     def stop_all(self) -> None:
         self.procs.kill_all()
@@ -198,11 +198,12 @@ class GlueRuntime:
             self.warm.stop()
         self.pool.shutdown(wait=False, cancel_futures=True)
 
-    def _write_logs(self, job: Any, run: Any, stdout: str, stderr: str, error: str | None) -> None:
+    def _write_logs(self, run: Any, stdout: str, stderr: str, error: str | None) -> None:
         run_id = run.job_run_id
-        # Glue 5.0: the run's (or the job's default) --custom-logGroup-prefix picks the groups
-        args = {**(job.default_arguments or {}), **(run.arguments or {})}
-        groups = glue_log_groups(args.get(GLUE_LOG_PREFIX_ARG) or GLUE_DEFAULT_LOG_PREFIX)
+        # Glue 5.0: --custom-logGroup-prefix picks the groups (run.arguments already holds the
+        # job's DefaultArguments merged with the run's, as _stage reads them)
+        prefix = (run.arguments or {}).get(GLUE_LOG_PREFIX_ARG) or GLUE_DEFAULT_LOG_PREFIX
+        groups = glue_log_groups(prefix)
         try:
             logs = endpoint_client("logs", self.endpoint)
             streams = {"output": stdout, "error": stderr + (f"\nERROR: {error}\n" if error else "")}

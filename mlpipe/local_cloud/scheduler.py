@@ -192,7 +192,7 @@ class Scheduler:
             except ScheduleError as exc:
                 LOG.warning("rule %s: %s", name, exc)
                 continue
-            if isinstance(schedule, Rate) and self.minute_seconds != 60:
+            if isinstance(schedule, Rate):
                 schedule = Rate(max(1, round(schedule.seconds * self.minute_seconds / 60)))
             if schedule.due(self.last_fired.get(name), since, now):
                 self.last_fired[name] = now

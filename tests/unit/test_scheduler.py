@@ -91,8 +91,7 @@ def test_a_scaled_minute_shrinks_rates_not_crons():
     ]
     sfn = _Sfn()
     sched = Scheduler(lambda: _Events(rules), lambda: sfn, minute_seconds=3)
-    t0 = 1_700_000_100.0  # 02:15:00 UTC is a cron minute; start just after it
-    t0 = t0 - (t0 % 900) + 60
+    t0 = 1_699_999_200.0 + 60  # a minute after a quarter hour (a cron minute): no cron is due
     assert sched.tick(t0) == []  # first seen
     assert sched.tick(t0 + 5.9) == []  # rate(2 minutes) = 6 s here
     assert len(sched.tick(t0 + 6)) == 1 and sfn.started[-1].endswith(":r")
