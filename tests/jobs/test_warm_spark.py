@@ -19,9 +19,20 @@ def make_run(tmp_path, name: str, version: str, body: str):
 
 @pytest.fixture(scope="module")
 def warm(tmp_path_factory):
+    """A driver prestarted as the local cloud does: on a thread that ends once it is up."""
     driver = WarmSpark(tmp_path_factory.mktemp("warm") / "driver.log")
+    driver.prestart().join(timeout=180)
     yield driver
     driver.stop()
+
+
+def test_a_prestarted_driver_outlives_its_thread_and_serves_the_first_run(warm, tmp_path):
+    started = warm.pid
+    assert started is not None
+    script, py_files, workdir = make_run(tmp_path, "first", "v0", "print(jobmod.VERSION)\n")
+    first = warm.run(script, [], py_files, workdir, timeout=120)
+    assert first.stdout.strip() == "v0"
+    assert (warm.pid, warm.replaced) == (started, 0)  # the same driver: no second JVM start
 
 
 def test_runs_are_isolated_and_see_their_own_code(warm, tmp_path):
