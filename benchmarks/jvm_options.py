@@ -4,6 +4,8 @@ cold session plus three clean runs of a two-row file (what a test worker's JVM d
     python -m benchmarks.jvm_options                     # the JVM's defaults
     MLPIPE_SPARK_JAVA_OPTIONS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" python -m benchmarks.jvm_options
 
+    MLPIPE_SPARK_CDS=0 python -m benchmarks.jvm_options    # without the class-data archive
+
 Prints wall seconds, each clean run's seconds and the JVM's CPU seconds (user + sys of this
 process's children). Alternate the two a few times: the machine is noisy.
 """

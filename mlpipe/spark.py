@@ -10,9 +10,13 @@ in here too so that a spark-submit command shows every setting in use.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,9 +46,130 @@ def session_conf(overrides: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def driver_java_options() -> str:
-    """The driver JVM's options: the log4j config, plus ``$MLPIPE_SPARK_JAVA_OPTIONS``."""
+    """The driver JVM's options: the log4j config, the class-data archive (``cds_archive``,
+    built on first use) and ``$MLPIPE_SPARK_JAVA_OPTIONS``."""
+    options = [f"-Dlog4j2.configurationFile=file:{LOG4J}"]
+    archive = ensure_cds_archive()
+    if archive:
+        options += [f"-XX:SharedArchiveFile={archive}", *CDS_QUIET]
     extra = os.environ.get(JAVA_OPTIONS_ENV, "").strip()
-    return f"-Dlog4j2.configurationFile=file:{LOG4J}" + (f" {extra}" if extra else "")
+    return " ".join(options + ([extra] if extra else []))
+
+
+# --------------------------------------------------------------------------- class data sharing
+# A JVM that maps an archive of the classes a Spark job loads (AppCDS) skips parsing and
+# verifying them: Spark's start plus a first small job take about half the CPU
+# (`python -m benchmarks.jvm_options`). The archive is built once per JVM and Spark install, by
+# a tiny clean + features run under -XX:ArchiveClassesAtExit, and shared by every local driver
+# (tests, warm driver, spark-submit, benchmarks: job and floor alike). A JVM whose classpath or
+# flags do not match an archive ignores it (-Xshare:auto) and starts as before.
+CDS_ENV = "MLPIPE_SPARK_CDS"  # "0": no archive
+CDS_DIR_ENV = "MLPIPE_SPARK_CDS_DIR"
+CDS_DIR = ROOT / ".mlpipe" / "cache" / "cds"
+CDS_QUIET = ("-Xlog:cds=off", "-Xlog:cds+dynamic=off")  # JVM warnings would go to stdout
+CDS_BUILD_TIMEOUT = 300
+
+
+def _java() -> Path | None:
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home, "bin", "java")) if home else shutil.which("java")
+    return Path(os.path.realpath(java)) if java and os.path.exists(java) else None
+
+
+def cds_archive() -> Path | None:
+    """Where the archive for this java and this Spark lives (None: disabled, or no java)."""
+    if os.environ.get(CDS_ENV, "1") == "0":
+        return None
+    java = _java()
+    if java is None:
+        return None
+    import pyspark
+
+    jars = Path(pyspark.__file__).parent / "jars"
+    stat = java.stat()
+    listing = sorted(os.listdir(jars)) if jars.is_dir() else []
+    key = f"{java}|{stat.st_size}|{stat.st_mtime_ns}|{pyspark.__version__}|{jars}|{listing}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    base = Path(os.environ.get(CDS_DIR_ENV) or CDS_DIR)
+    return base / f"spark-{pyspark.__version__}-{digest}.jsa"
+
+
+def ensure_cds_archive(timeout: float = CDS_BUILD_TIMEOUT) -> Path | None:
+    """The archive, built now if missing (one builder at a time, across processes); None when
+    disabled or when building failed (remembered in ``<archive>.failed``: never retried)."""
+    archive = cds_archive()
+    if archive is None:
+        return None
+    if archive.exists():
+        return archive
+    failed = archive.with_name(archive.name + ".failed")
+    if failed.exists():
+        return None
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with open(archive.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building it
+        if archive.exists():
+            return archive
+        if failed.exists():
+            return None
+        error = _build_cds(archive, timeout)
+        if error:
+            failed.write_text(error + "\n")
+            print(f"mlpipe: no Spark class-data archive ({error})", file=sys.stderr)
+            return None
+    return archive
+
+
+def _build_cds(archive: Path, timeout: float) -> str | None:
+    """Build ``archive`` in a child process; returns why it failed, else None."""
+    for old in archive.parent.glob("spark-*.jsa"):
+        old.unlink(missing_ok=True)  # archives of an earlier java or Spark
+    partial = archive.with_name(f"{archive.name}.{os.getpid()}.tmp")
+    env = {**os.environ, CDS_ENV: "0"}
+    env[JAVA_OPTIONS_ENV] = " ".join(
+        [env.get(JAVA_OPTIONS_ENV, ""), f"-XX:ArchiveClassesAtExit={partial}", *CDS_QUIET]
+    ).strip()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "mlpipe.spark", "--cds-workload"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        partial.unlink(missing_ok=True)
+        return f"building it took over {timeout:.0f} s"
+    if proc.returncode != 0 or not partial.exists():
+        partial.unlink(missing_ok=True)
+        return error_line(proc.stdout, proc.stderr)
+    os.replace(partial, archive)
+    return None
+
+
+def _cds_workload() -> None:
+    """What the archive holds: the classes of a small clean + features run (the JVM writes the
+    archive when it exits, which this waits for)."""
+    from pyspark import SparkContext
+
+    from churn_transforms.jobs import run_clean, run_features
+    from mlpipe.datagen import generate_churn_csv
+
+    spark = local_session("mlpipe-cds", {"spark.sql.shuffle.partitions": "2"})
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp, "churn.csv")
+        generate_churn_csv(csv, 200, seed=1)
+        out = {"output": f"{tmp}/clean", "quarantine": f"{tmp}/quarantine"}
+        run_clean(spark, {"input": str(csv), "run_date": "2024-01-01", **out})
+        run_features(
+            spark, {"clean": out["output"], "features": f"{tmp}/features", "run_date": "2024-01-01"}
+        )
+    spark.stop()
+    gateway = SparkContext._gateway
+    if gateway is not None:
+        gateway.shutdown()
+        gateway.proc.stdin.close()  # the JVM exits on EOF, writing the archive first
+        gateway.proc.wait(timeout=CDS_BUILD_TIMEOUT)
 
 
 def local_session(
@@ -106,3 +231,8 @@ def error_line(*outputs: str) -> str:
         if line.startswith("ERROR: "):
             return line[len("ERROR: ") :]
     return lines[-1] if lines else "failed with no output"
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--cds-workload"]:
+        _cds_workload()

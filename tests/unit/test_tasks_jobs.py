@@ -4,7 +4,13 @@ import pytest
 from invoke import Config, Exit, MockContext, Result
 
 from mlpipe import ROOT
-from mlpipe.spark import JAVA_OPTIONS_ENV, LOG4J, driver_java_options, spark_submit_bin
+from mlpipe.spark import (
+    CDS_ENV,
+    JAVA_OPTIONS_ENV,
+    LOG4J,
+    driver_java_options,
+    spark_submit_bin,
+)
 from mlpipe.tasks import jobs
 
 
@@ -16,6 +22,7 @@ def ctx(run):
 
 def test_local_job_commands_exact(monkeypatch):
     monkeypatch.delenv(JAVA_OPTIONS_ENV, raising=False)  # as for a user: no extra JVM options
+    monkeypatch.setenv(CDS_ENV, "0")  # the class-data archive: tests/unit/test_spark_cds.py
     sub = spark_submit_bin()
     base = f"{sub} --master 'local[2]' --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions=8 --conf spark.driver.memory=2g --driver-java-options -Dlog4j2.configurationFile=file:{LOG4J} --py-files /b/z.zip"
     clean, feats = jobs.local_job_commands(
@@ -49,6 +56,7 @@ def test_missing_input_is_one_line_exit():
 
 def test_extra_jvm_options_reach_every_driver(monkeypatch):
     monkeypatch.setenv(JAVA_OPTIONS_ENV, "-XX:TieredStopAtLevel=1")
+    monkeypatch.setenv(CDS_ENV, "0")
     assert (
         driver_java_options() == f"-Dlog4j2.configurationFile=file:{LOG4J} -XX:TieredStopAtLevel=1"
     )
