@@ -73,3 +73,19 @@ def test_bad_run_date_is_input_error(spark, tmp_path):
     path = write_csv(tmp_path, HEADER)
     with pytest.raises(InputError, match="--run_date must be YYYY-MM-DD"):
         clean(spark, tmp_path, path, "08/01/2023")
+
+
+def _stored_rdds(spark) -> set[int]:
+    return {int(k) for k in spark.sparkContext._jsc.getPersistentRDDs().keySet().toArray()}
+
+
+def test_a_run_leaves_no_stored_rows_behind(spark, tmp_path):
+    """The parsed rows (a local checkpoint) and the dedupe's caches are freed when the run ends:
+    the local cloud's warm driver runs job after job in one JVM."""
+    before = _stored_rdds(spark)
+    body = (
+        HEADER
+        + b"1,A,30,M,USA,2021-01-01,2023-01-01,1,10,No\n1,A,30,M,USA,2021-01-01,2023-01-01,1,10,No\n"
+    )
+    assert clean(spark, tmp_path, write_csv(tmp_path, body), RUN)["input_rows"] == 2
+    assert _stored_rdds(spark) <= before

@@ -24,7 +24,7 @@ def test_local_job_commands_exact(monkeypatch):
     monkeypatch.delenv(JAVA_OPTIONS_ENV, raising=False)  # as for a user: no extra JVM options
     monkeypatch.setenv(CDS_ENV, "0")  # the class-data archive: tests/unit/test_spark_cds.py
     sub = spark_submit_bin()
-    base = f"{sub} --master 'local[2]' --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions=8 --conf spark.driver.memory=2g --driver-java-options -Dlog4j2.configurationFile=file:{LOG4J} --py-files /b/z.zip"
+    base = f"{sub} --master 'local[2]' --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions=8 --conf spark.sql.adaptive.enabled=false --conf spark.driver.memory=2g --driver-java-options -Dlog4j2.configurationFile=file:{LOG4J} --py-files /b/z.zip"
     clean, feats = jobs.local_job_commands(
         "/b/z.zip", "/d/in.csv", "/o", "2023-08-01", date_formats="dd.MM.yyyy"
     )
