@@ -6,22 +6,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from churn_transforms.clean import (
-    CleanParams,
-    deduped,
-    manifest_counts,
-    transform_clean_rows,
-    transform_dedupe,
-    transform_parse,
-)
-from churn_transforms.io import read_raw_csv
 from mlpipe.datagen import DEFAULT_RATES, generate_churn_csv
+from tests.jobs.helpers import clean, read_output
 
 pytestmark = pytest.mark.spark
 RUN = dt.date(2023, 8, 1)
 
 
-@pytest.mark.slow  # 6 Spark runs (hostile, edge and oracle tests pin the known cases)
+@pytest.mark.slow  # 6 clean runs (hostile, edge and oracle tests pin the known cases)
 @settings(
     max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -33,15 +25,14 @@ RUN = dt.date(2023, 8, 1)
     crlf=st.booleans(),
 )
 def test_reconciliation_and_clean_rules(spark, tmp_path_factory, seed, n_rows, scale, bom, crlf):
-    path = tmp_path_factory.mktemp("prop") / "dirty.csv"
+    work = tmp_path_factory.mktemp("prop")
+    path = work / "dirty.csv"
     rates = {k: min(1.0, v * scale) for k, v in DEFAULT_RATES.items()}
     generate_churn_csv(path, n_rows, seed=seed, rates=rates, run_date=RUN, bom=bom, crlf=crlf)
-    raw = read_raw_csv(spark, str(path))
-    rows = deduped(transform_dedupe(transform_parse(raw.rows, CleanParams(run_date=RUN)))).cache()
-    counts = manifest_counts(rows)
-    clean_rows = [r.asDict() for r in transform_clean_rows(rows, counts["age_median"]).collect()]
-    rows.unpersist()
-    lines = raw.line_counts()
+    # the clean job itself (its reconciliation included), then its published clean rows
+    counts = clean(spark, work, path, RUN.isoformat())
+    clean_rows = read_output(spark, work, "clean", RUN.isoformat())
+    lines = {k: counts[k] for k in ("physical_lines", "blank_lines", "header_lines")}
 
     assert counts["input_rows"] == n_rows  # one row per data line, none dropped by the reader
     assert lines == {"physical_lines": n_rows + 1, "blank_lines": 0, "header_lines": 1}
