@@ -51,7 +51,7 @@ def session_conf(overrides: dict[str, str] | None = None) -> dict[str, str]:
 
 def driver_java_options() -> str:
     """The driver JVM's options: the log4j config, the class-data archive (``cds_archive``,
-    built on first use) and ``$MLPIPE_SPARK_JAVA_OPTIONS``."""
+    built in the background on first use) and ``$MLPIPE_SPARK_JAVA_OPTIONS``."""
     options = [f"-Dlog4j2.configurationFile=file:{LOG4J}"]
     archive = ensure_cds_archive()
     if archive:
@@ -62,9 +62,10 @@ def driver_java_options() -> str:
 
 # --------------------------------------------------------------------------- class data sharing
 # A JVM that maps an archive of the classes a Spark job loads (AppCDS) skips parsing and
-# verifying them: Spark's start plus a first small job take about half the CPU
-# (`python -m benchmarks.jvm_options`). The archive is built once per JVM and Spark install, by
-# a tiny clean + features run under -XX:ArchiveClassesAtExit, and shared by every local driver
+# verifying them: Spark's start plus a first small job take about a quarter less CPU
+# (`python -m benchmarks.jvm_options`). The archive is built once per JVM and Spark install, in
+# the background by the first driver that misses it (that driver and any started meanwhile run
+# without it), by a small clean + features run under -XX:ArchiveClassesAtExit; it is shared by every local driver
 # (tests, warm driver, spark-submit, benchmarks: job and floor alike). A JVM whose classpath or
 # flags do not match an archive ignores it (-Xshare:auto) and starts as before.
 CDS_ENV = "MLPIPE_SPARK_CDS"  # "0": no archive
@@ -98,18 +99,50 @@ def cds_archive() -> Path | None:
     return base / f"spark-{pyspark.__version__}-{digest}.jsa"
 
 
-def ensure_cds_archive(timeout: float = CDS_BUILD_TIMEOUT) -> Path | None:
-    """The archive, built now if missing (one builder at a time, across processes); None when
-    disabled or when building failed (remembered in ``<archive>.failed``: never retried)."""
+def ensure_cds_archive() -> Path | None:
+    """The archive when it is there. When it is missing, a builder starts in the background
+    (``build_cds_archive``; one at a time) and this JVM starts without it: nothing ever waits for
+    the archive. None when disabled, missing, or when building failed (``<archive>.failed``)."""
+    archive = cds_archive()
+    if archive is None or archive.exists():
+        return archive
+    if archive.with_name(archive.name + ".failed").exists():
+        return None
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with open(archive.parent / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None  # a builder is at work
+    _start_builder()
+    return None
+
+
+_builder_started = False
+
+
+def _start_builder() -> None:
+    global _builder_started
+    if _builder_started:  # once per process; a second builder would only wait for the first
+        return
+    _builder_started = True
+    subprocess.Popen(
+        [sys.executable, "-m", "mlpipe.spark", "--build-cds"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # it outlives a short caller (invoke jobs.local, one test)
+    )
+
+
+def build_cds_archive(timeout: float = CDS_BUILD_TIMEOUT) -> Path | None:
+    """Build the archive now unless it exists (one builder at a time, across processes): the
+    archive, or None when disabled or when building failed (remembered and never retried)."""
     archive = cds_archive()
     if archive is None:
         return None
-    if archive.exists():
-        return archive
-    failed = archive.with_name(archive.name + ".failed")
-    if failed.exists():
-        return None
     archive.parent.mkdir(parents=True, exist_ok=True)
+    failed = archive.with_name(archive.name + ".failed")
     with open(archive.parent / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building it
         if archive.exists():
@@ -240,3 +273,5 @@ def error_line(*outputs: str) -> str:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--cds-workload"]:
         _cds_workload()
+    elif sys.argv[1:] == ["--build-cds"]:
+        build_cds_archive()

@@ -5,13 +5,13 @@ import subprocess
 
 import pytest
 
-from mlpipe.spark import JAVA_OPTIONS_ENV, ensure_cds_archive, spark_submit_cmd
+from mlpipe.spark import JAVA_OPTIONS_ENV, build_cds_archive, spark_submit_cmd
 
 pytestmark = [pytest.mark.spark]
 
 
 def test_spark_submit_maps_the_archive(tmp_path, monkeypatch):
-    archive = ensure_cds_archive()
+    archive = build_cds_archive()  # waits for a builder at work, or builds it
     assert archive is not None and archive.stat().st_size > 10_000_000
     script = tmp_path / "job.py"
     script.write_text(
