@@ -65,9 +65,9 @@ def driver_java_options() -> str:
 # verifying them: Spark's start plus a first small job take about a quarter less CPU
 # (`python -m benchmarks.jvm_options`). The archive is built once per JVM and Spark install, in
 # the background by the first driver that misses it (that driver and any started meanwhile run
-# without it), by a small clean + features run under -XX:ArchiveClassesAtExit; it is shared by every local driver
-# (tests, warm driver, spark-submit, benchmarks: job and floor alike). A JVM whose classpath or
-# flags do not match an archive ignores it (-Xshare:auto) and starts as before.
+# without it), by a small clean + features run under -XX:ArchiveClassesAtExit. Every local
+# driver maps it (tests, warm driver, spark-submit, benchmarks: job and floor alike); a JVM
+# whose classpath or flags do not match it ignores it (-Xshare:auto) and starts as before.
 CDS_ENV = "MLPIPE_SPARK_CDS"  # "0": no archive
 CDS_DIR_ENV = "MLPIPE_SPARK_CDS_DIR"
 CDS_DIR = ROOT / ".mlpipe" / "cache" / "cds"
@@ -106,7 +106,7 @@ def ensure_cds_archive() -> Path | None:
     archive = cds_archive()
     if archive is None or archive.exists():
         return archive
-    if archive.with_name(archive.name + ".failed").exists():
+    if _failed(archive).exists():
         return None
     archive.parent.mkdir(parents=True, exist_ok=True)
     with open(archive.parent / ".lock", "w") as lock:
@@ -116,6 +116,11 @@ def ensure_cds_archive() -> Path | None:
             return None  # a builder is at work
     _start_builder()
     return None
+
+
+def _failed(archive: Path) -> Path:
+    """The marker of a build that failed (its reason inside): never retried."""
+    return archive.with_name(archive.name + ".failed")
 
 
 _builder_started = False
@@ -142,7 +147,7 @@ def build_cds_archive(timeout: float = CDS_BUILD_TIMEOUT) -> Path | None:
     if archive is None:
         return None
     archive.parent.mkdir(parents=True, exist_ok=True)
-    failed = archive.with_name(archive.name + ".failed")
+    failed = _failed(archive)
     with open(archive.parent / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building it
         if archive.exists():

@@ -14,7 +14,7 @@ How the clean job spends its Spark actions (the CSV is scanned once):
    than one valid row (one aggregate over those rows as they are stored);
 2. the dedupe window over just those rows, and the per-age counts of clean rows (the exact
    median is computed on the driver from at most 121 counts);
-3. the clean write and 4. the quarantine write, both from the cache, with every manifest count
+3. the clean write and 4. the quarantine write, both from the stored rows, with every manifest count
    observed on the rows as they are written (no re-reads).
 """
 

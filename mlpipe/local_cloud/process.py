@@ -2,23 +2,23 @@
 
 Every job process (spark-submit, the warm driver) leads its own process group, so a timeout or
 a stop kills the whole tree. Two things tie jobs to the server's life: each job gets
-``PDEATHSIG=KILL`` (through ``setpriv``, where present) so it dies with the server process (it is
-forked from one long-lived thread, ``spawn``: Linux sends the signal when the forking *thread*
-exits), and its process group is recorded as ``<record_dir>/<pgid>`` ("pgid starttime") while it runs, so
-``control.reap_jobs`` can kill what a SIGKILLed server left behind.
+``PDEATHSIG=KILL`` (through ``setpriv``, where present) so it dies with the server process (it
+is forked from one long-lived thread, ``spawn``: Linux sends the signal when the forking
+*thread* exits), and its process group is recorded as ``<record_dir>/<pgid>`` ("pgid
+starttime") while it runs, so ``control.reap_jobs`` can kill what a SIGKILLed server left behind.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import queue
 import select
 import shutil
 import signal
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,48 +40,21 @@ def with_parent_death_signal(cmd: list[str]) -> list[str]:
     return [setpriv, "--pdeathsig", "KILL", "--", *cmd] if setpriv else list(cmd)
 
 
-class _Spawner:
-    """Forks on one thread that lives as long as the process. Linux sends a child's parent-death
-    signal when the *thread* that forked it exits, not the process: a warm driver started by the
-    prestart thread or by a run's thread was SIGKILLed as soon as that thread ended, so the next
-    run found it dead and paid a new JVM start."""
-
-    def __init__(self) -> None:
-        self._requests: queue.Queue[tuple[list[str], dict[str, Any], queue.Queue[Any]]] = (
-            queue.Queue()
-        )
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def popen(self, cmd: list[str], **kwargs: Any) -> subprocess.Popen[str]:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._serve, name="spawner", daemon=True)
-                self._thread.start()
-        reply: queue.Queue[Any] = queue.Queue(maxsize=1)
-        self._requests.put((cmd, kwargs, reply))
-        result = reply.get()
-        if isinstance(result, BaseException):
-            raise result
-        proc: subprocess.Popen[str] = result
-        return proc
-
-    def _serve(self) -> None:
-        while True:
-            cmd, kwargs, reply = self._requests.get()
-            try:
-                reply.put(subprocess.Popen(cmd, **kwargs))
-            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-                reply.put(exc)
-
-
-_spawner = _Spawner()
+# Linux sends a child's parent-death signal when the *thread* that forked it exits, not the
+# process: a warm driver started by the prestart thread or by a run's thread was SIGKILLed as
+# soon as that thread ended. Every fork happens on this executor's one thread, which lives as
+# long as the process.
+_forker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spawner")
 
 
 def spawn(cmd: list[str], **kwargs: Any) -> subprocess.Popen[str]:
     """``subprocess.Popen(cmd, **kwargs)``, SIGKILLed when this process dies (not before, whatever
     thread calls it)."""
-    return _spawner.popen(with_parent_death_signal(cmd), **kwargs)
+
+    def fork() -> subprocess.Popen[str]:
+        return subprocess.Popen(with_parent_death_signal(cmd), **kwargs)
+
+    return _forker.submit(fork).result()
 
 
 def record(record_dir: Path | None, proc: subprocess.Popen[str]) -> Path | None:

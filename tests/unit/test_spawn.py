@@ -9,12 +9,7 @@ import pytest
 
 from mlpipe.local_cloud.process import kill_group, spawn, with_parent_death_signal
 
-needs_setpriv = pytest.mark.skipif(
-    with_parent_death_signal(["x"]) == ["x"], reason="no setpriv here: no parent-death signal"
-)
 
-
-@needs_setpriv
 def test_a_child_outlives_the_thread_that_started_it():
     box = {}
 
@@ -34,7 +29,10 @@ def test_a_child_outlives_the_thread_that_started_it():
         proc.wait()
 
 
-@needs_setpriv
+@pytest.mark.skipif(
+    with_parent_death_signal(["x"]) == ["x"],
+    reason="setpriv (util-linux) is missing: job processes cannot get a parent-death signal here",
+)
 def test_a_child_still_dies_with_its_process():
     code = (
         "import threading\n"
