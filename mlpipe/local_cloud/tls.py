@@ -123,6 +123,31 @@ def _generate(ca_file: Path, cert_file: Path, key_file: Path) -> None:
     ca_file.write_bytes(ca_cert.public_bytes(pem))
 
 
+# Seconds a connection may sit idle in one socket operation (the TLS handshake included) before
+# its thread drops it. A request in progress in the app is not bounded by this.
+CONNECTION_IDLE_TIMEOUT = 30.0
+
+
+def handshake_in_thread(handler: type) -> type:
+    """``handler`` (a werkzeug request handler) that completes the TLS handshake on its own
+    connection thread, within ``CONNECTION_IDLE_TIMEOUT``, and drops a connection whose
+    handshake fails or stalls instead of answering it."""
+
+    class HandshakeInThread(handler):  # type: ignore[misc]
+        timeout = CONNECTION_IDLE_TIMEOUT  # socketserver applies it to the connection in setup()
+
+        def handle(self) -> None:
+            try:
+                self.connection.do_handshake()
+            except (OSError, ValueError):  # ssl.SSLError and socket.timeout are OSErrors
+                self.close_connection = True
+                return
+            super().handle()
+
+    HandshakeInThread.__name__ = f"HandshakeInThread{handler.__name__}"
+    return HandshakeInThread
+
+
 class Listeners:
     """The moto app on two sockets: HTTPS on the public port (what users, Terraform and the
     runtimes call) and plain HTTP on an ephemeral loopback port for moto's Step Functions
@@ -151,9 +176,13 @@ class Listeners:
             self.port,
             app,
             threaded=True,
-            request_handler=request_handler,
+            request_handler=handshake_in_thread(request_handler),
             ssl_context=server_context(self.state_dir),
         )
+        # The listening socket would do each TLS handshake inside accept(), on the one thread
+        # that accepts every connection: a client that connects and says nothing (or a slow
+        # one under load) would stall all others. Each connection's thread does its own.
+        public.socket.do_handshake_on_connect = False  # type: ignore[attr-defined]
         internal = make_server("127.0.0.1", 0, app, threaded=True, request_handler=request_handler)
         self.internal_port = internal.server_address[1]
         os.environ["MOTO_PORT"] = str(self.internal_port)
