@@ -26,14 +26,12 @@ os.environ.setdefault("MLPIPE_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:
 SLOW_TIMEOUT = 300
 SETUP_BUDGET = {
     "session_stack": 600,
-    "fresh_stack": 600,
     "local_cloud": 120,
     "cloud": 120,
     "_spark_session": 60,
 }
 TEARDOWN_BUDGET = {
     "session_stack": 300,
-    "fresh_stack": 300,
     "local_cloud": 60,
     "cloud": 30,
     "_spark_session": 30,

@@ -7,9 +7,9 @@ run against LocalStack at ``INVOKE_MLPIPE_LOCALSTACK_ENDPOINT`` (default
 http://localhost:4566) and no local cloud starts.
 
 The ``stack`` fixture applies the project's Terraform (the HCL users apply to AWS) once per
-session for an env of its own; tests use their own run dates so they never share a run.
-The lifecycle test (marker ``lifecycle``) applies and destroys a stack of its own
-(``fresh_stack``), on a worker of its own, so its Terraform waits overlap the other tests.
+session for an env of its own; tests use their own run dates so they never share a run. The
+lifecycle tests (marker ``lifecycle``, test_terraform_lifecycle.py) are the two ends of the
+``stack`` group: the first checks the apply and a second plan, the last destroys the stack.
 """
 
 from __future__ import annotations
@@ -69,21 +69,20 @@ def skip_or_fail(reason: str) -> None:
 
 def pytest_collection_modifyitems(items):
     """Under pytest-xdist, the long-waiting groups start first, each on a worker of its own
-    with its own local cloud: the lifecycle test (``lifecycle``: its own apply and destroy),
-    the tests on the session's Terraform stack (``stack``: one apply), then the other
-    local-cloud tests (``cloud``); workers left free run everything else."""
+    with its own local cloud: the tests on the session's Terraform stack (``stack``: one apply,
+    with the ``lifecycle`` tests first and last), then the other local-cloud tests (``cloud``);
+    workers left free run everything else."""
     here = os.path.dirname(__file__)
-    order = {"lifecycle": 0, "stack": 1, "cloud": 2}
+    group_order = {"stack": 0, "cloud": 1}
+    in_group = {"first": 0, None: 1, "last": 2}
     for item in items:
         if str(item.fspath).startswith(here):
-            fixtures = getattr(item, "fixturenames", ())
-            if item.get_closest_marker("lifecycle"):
-                group = "lifecycle"
-            else:
-                group = "stack" if "stack" in fixtures else "cloud"
+            group = "stack" if "stack" in getattr(item, "fixturenames", ()) else "cloud"
+            lifecycle = item.get_closest_marker("lifecycle")
+            order = lifecycle.kwargs.get("order") if lifecycle else None
             item.add_marker(pytest.mark.xdist_group(group))
-            item.user_properties.append(("group_order", order[group]))
-    items.sort(key=lambda item: dict(item.user_properties).get("group_order", 3))
+            item.user_properties.append(("group_order", (group_order[group], in_group[order])))
+    items.sort(key=lambda item: dict(item.user_properties).get("group_order", (2, 0)))
 
 
 @pytest.fixture(scope="session")
@@ -123,18 +122,14 @@ def local_cloud(tmp_path_factory):
 def session_stack(local_cloud, tmp_path_factory):
     """The full stack applied by Terraform for env ``it<uid>``, once per session (worker).
     On the embedded local cloud it is not destroyed at the end: the cloud's state dies with
-    its process right after (the lifecycle test proves destroy); on LocalStack it is."""
-    yield from _deployed(tmp_path_factory, destroy=local_cloud is None)
-
-
-def _deployed(tmp_path_factory, destroy: bool = True):
-    """A fresh stack, applied; destroyed afterwards (if ``destroy``) when anything is left."""
+    its process right after (the group's last test destroys it and checks); on LocalStack
+    whatever is left is destroyed."""
     reason = terraform_missing()
     if reason:
         skip_or_fail(reason)
     deployed = apply_fresh_stack(tmp_path_factory)
     yield deployed
-    if destroy and deployed.resources():
+    if local_cloud is None and deployed.resources():
         deployed.destroy(echo=None)
 
 
@@ -173,13 +168,6 @@ def stack(session_stack):
     if not session_stack.resources():
         session_stack.apply(echo=None)
     return session_stack
-
-
-@pytest.fixture
-def fresh_stack(local_cloud, tmp_path_factory):
-    """A stack of the test's own, applied by the test's setup; destroyed after if the test
-    left anything of it."""
-    yield from _deployed(tmp_path_factory)
 
 
 _dates = itertools.count(1)

@@ -1,7 +1,15 @@
-"""The Terraform lifecycle on the local cloud: init offline -> apply (a stack of the test's
-own, ``fresh_stack``) -> a second plan has no changes -> the pipeline runs on what Terraform
-made -> destroy leaves no resource of the deployment. Marker ``lifecycle``: its own xdist
-worker and local cloud (tests/integration/conftest.py)."""
+"""The Terraform lifecycle on the local cloud, as the two ends of the ``stack`` group (one
+xdist worker, one local cloud, one apply: tests/integration/conftest.py):
+
+- first: init offline -> apply (the session's ``stack``) -> every kind of resource is there,
+  read back from the APIs -> a second plan has no changes;
+- in between: every pipeline test of the group runs on what Terraform made (churn, emr,
+  inference, the lease and stop tests);
+- last: destroy -> no resource of the deployment is left in the cloud.
+
+Run alone (``-k lifecycle``), each test still holds: the ``stack`` fixture applies the stack if
+it is not there.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +18,10 @@ import shlex
 import pytest
 from botocore.exceptions import ClientError
 
-from mlpipe import pipelines, runs
 from mlpipe.aws import client
 from mlpipe.deploy.terraform import find_plugin_dir
 
-pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.lifecycle]
+pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 
 def deployment_resources(settings) -> dict[str, list[str]]:
@@ -69,9 +76,8 @@ def deployment_resources(settings) -> dict[str, list[str]]:
     return found
 
 
-@pytest.mark.timeout(600)
-def test_apply_replan_run_destroy(fresh_stack, sample_csv, run_date):
-    stack = fresh_stack
+@pytest.mark.lifecycle(order="first")
+def test_apply_made_every_kind_of_resource_and_a_second_plan_is_empty(stack):
     settings = stack.settings
     init = stack.init_cmd()
     if find_plugin_dir(stack.plugin_dir):
@@ -95,10 +101,13 @@ def test_apply_replan_run_destroy(fresh_stack, sample_csv, run_date):
     changed = [ln for ln in output.splitlines() if " will be " in ln or " must be " in ln]
     assert code == 0, f"a second plan must say No changes, not: {changed}"
 
-    launched = pipelines.launch(settings, "churn", run_date, sample_csv)
-    result = runs.follow(settings, launched.execution_arn, on_event=lambda e: None, timeout=300)
-    assert result.status == "SUCCEEDED", runs.failure_line("churn", result)
 
+@pytest.mark.lifecycle(order="last")
+def test_destroy_leaves_no_resource_of_the_deployment(stack):
+    """After every pipeline of the group ran on the stack (runs leave objects in its buckets,
+    executions, log streams): destroy removes all of it."""
+    settings = stack.settings
+    assert deployment_resources(settings)  # there is something to destroy
     stack.destroy(echo=None)
     assert stack.resources() == []
     assert deployment_resources(settings) == {}
