@@ -3,6 +3,7 @@ one manifest, then _SUCCESS; a run that fails before its manifest leaves the pre
 readable and nothing of its own visible. Faults are injected at the I/O calls."""
 
 import json
+import shutil
 
 import pytest
 from pyspark.sql import DataFrameWriter
@@ -28,12 +29,24 @@ def run_dirs(tmp_path, base) -> list[str]:
     return sorted(p.name for p in day.iterdir() if p.name.startswith("run_id="))
 
 
+@pytest.fixture(scope="module")
+def _good_template(module_spark, tmp_path_factory):
+    """One published clean + features run for the module (ids: clean 1, quarantine 'abc')."""
+    base = tmp_path_factory.mktemp("good-run")
+    first = clean(module_spark, base, write_csv(base, GOOD, "good.csv"), RUN)
+    features(module_spark, base, RUN)
+    return base, first
+
+
 @pytest.fixture
-def good_run(spark, tmp_path):
-    """A published clean + features run (ids: clean 1, quarantine 'abc')."""
-    first = clean(spark, tmp_path, write_csv(tmp_path, GOOD, "good.csv"), RUN)
-    features(spark, tmp_path, RUN)
-    return first
+def good_run(_good_template, tmp_path):
+    """The module's good run, copied into this test's own ``tmp_path`` (manifests name their
+    outputs by absolute path: the copy's name its own files), so a test may break it."""
+    base, first = _good_template
+    shutil.copytree(base, tmp_path, dirs_exist_ok=True)
+    for manifest in tmp_path.rglob("_manifest.json"):
+        manifest.write_text(manifest.read_text().replace(str(base), str(tmp_path)))
+    return json.loads(json.dumps(first).replace(str(base), str(tmp_path)))
 
 
 def assert_good_run_still_published(spark, tmp_path, first):
