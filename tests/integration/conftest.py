@@ -23,6 +23,7 @@ import pytest
 
 from mlpipe import ROOT
 from mlpipe.config import load_settings
+from tests.conftest import CLOUD_NICENESS, STACK_NICENESS, raise_priority
 
 # Glue Timeouts are in minutes; the test server counts a "minute" as this many seconds.
 MINUTE_SECONDS = "3"
@@ -98,6 +99,7 @@ def local_cloud(tmp_path_factory):
     from mlpipe.local_cloud.control import LocalCloud
     from mlpipe.local_cloud.server import PRESTART_ENV
 
+    raise_priority(CLOUD_NICENESS)  # before the server starts: it inherits it (tests/conftest.py)
     state_dir = tmp_path_factory.mktemp("local-cloud")
     cloud = LocalCloud(
         state_dir,
@@ -119,7 +121,14 @@ def local_cloud(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def session_stack(local_cloud, tmp_path_factory):
+def _stack_priority():
+    """The stack group is the suite's longest chain: full CPU priority for this worker and,
+    since this fixture comes before ``local_cloud``, for the server and Terraform it starts."""
+    raise_priority(STACK_NICENESS)
+
+
+@pytest.fixture(scope="session")
+def session_stack(_stack_priority, local_cloud, tmp_path_factory):
     """The full stack applied by Terraform for env ``it<uid>``, once per session (worker).
     On the embedded local cloud it is not destroyed at the end: the cloud's state dies with
     its process right after (the group's last test destroys it and checks); on LocalStack
