@@ -74,9 +74,17 @@ class CleanParams:
 # --------------------------------------------------------------------------- helpers
 
 
+# Expressions built many times per run are written as SQL: one call into the JVM each, where
+# composing Column objects through py4j took about a dozen (and as many again to free them).
+
+
+def _trimmed_sql(name: str) -> str:
+    return f"nullif(trim(`{name}`), '')"
+
+
 def _trimmed(name: str) -> Column:
     """The field trimmed, with empty meaning missing (null)."""
-    return F.nullif(F.trim(F.col(name)), F.lit(""))
+    return F.expr(_trimmed_sql(name))
 
 
 def parse_date(col: Column, formats: tuple[str, ...]) -> Column:
@@ -244,7 +252,10 @@ def clean_age_histogram(counts: DataFrame, ranked: DataFrame) -> dict[int, int]:
 
 
 def _filled() -> Column:
-    return sum((_trimmed(src(h)).isNotNull()).cast("int") for h in INPUT_COLUMNS)
+    """How many of the original fields are filled (not blank)."""
+    return F.expr(
+        " + ".join(f"CAST({_trimmed_sql(src(h))} IS NOT NULL AS INT)" for h in INPUT_COLUMNS)
+    )
 
 
 def transform_dedupe(
@@ -270,7 +281,10 @@ def transform_dedupe(
         F.col("_filled").desc(),
         F.col("_row_id").asc(),
     )
-    original = F.xxhash64(*[F.coalesce(F.col(src(h)), F.lit("\u0000")) for h in INPUT_COLUMNS])
+    # a missing field hashes as a NUL character (chr(0))
+    original = F.expr(
+        "xxhash64(" + ", ".join(f"coalesce(`{src(h)}`, chr(0))" for h in INPUT_COLUMNS) + ")"
+    )
     ranked = (
         marked.filter(contested)
         .withColumn("_filled", _filled())
