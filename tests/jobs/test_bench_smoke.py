@@ -11,7 +11,7 @@ from mlpipe.tasks import bench
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
-def test_bench_quick_prints_table_and_agrees(capsys, monkeypatch):
+def test_bench_quick_prints_table_and_agrees(capsys, monkeypatch, cds_ready):
     monkeypatch.setenv("COLUMNS", "300")  # rich folds narrow tables: keep each header on one line
     config = Config(project_location=str(ROOT))
     config.load_project()

@@ -42,7 +42,7 @@ def run_script(script, args, monkeypatch, capsys):
 
 
 @pytest.mark.slow
-def test_clean_then_features_via_spark_submit(tmp_path, zip_path):
+def test_clean_then_features_via_spark_submit(tmp_path, zip_path, cds_ready):
     out = tmp_path / "out"
     clean = submit(
         GLUE_SCRIPTS["clean"],

@@ -18,7 +18,7 @@ def make_run(tmp_path, name: str, version: str, body: str):
 
 
 @pytest.fixture(scope="module")
-def warm(tmp_path_factory):
+def warm(tmp_path_factory, cds_ready):
     """A driver prestarted as the local cloud does: on a thread that ends once it is up."""
     driver = WarmSpark(tmp_path_factory.mktemp("warm") / "driver.log")
     driver.prestart().join(timeout=180)
