@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -69,6 +70,12 @@ def pytest_configure(config):
         except OSError:
             pass
     else:
+        # Bytecode caches (the gitignored __pycache__ dirs) even where PYTHONDONTWRITEBYTECODE
+        # is set: five workers and dozens of subprocesses (local clouds, warm drivers, Spark's
+        # Python workers, invoke, the AWS CLI) import the same project and test modules, and
+        # compiling them again in each one cost about 1.5 CPU-s per process.
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        sys.dont_write_bytecode = False
         # The Spark class-data archive (mlpipe.spark), when missing (a fresh clone, as in CI):
         # its builder starts now, at the controller's priority, while the workers start and
         # collect; the suite's Spark JVMs wait for it (``cds_ready``) instead of starting
