@@ -147,6 +147,9 @@ def ensure_venv(build_dir: Path, tag: str = DEFAULT_TAG) -> Path:
             "install",
             "--quiet",
             "--disable-pip-version-check",
+            # No .pyc for all of numpy/scipy/scikit-learn up front (most of the install's CPU):
+            # Python compiles the few modules a load-and-predict imports when it imports them.
+            "--no-compile",
             *requirements(tag),
         ],
         capture_output=True,
