@@ -71,7 +71,7 @@ def pytest_configure(config):
             pass
     else:
         # Bytecode caches (the gitignored __pycache__ dirs) even where PYTHONDONTWRITEBYTECODE
-        # is set: five workers and dozens of subprocesses (local clouds, warm drivers, Spark's
+        # is set: four workers and dozens of subprocesses (local clouds, warm drivers, Spark's
         # Python workers, invoke, the AWS CLI) import the same project and test modules, and
         # compiling them again in each one cost about 1.5 CPU-s per process.
         os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
