@@ -12,6 +12,7 @@ Python callers.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -122,26 +123,42 @@ def venv_dir(build_dir: Path, tag: str = DEFAULT_TAG) -> Path:
 
 def ensure_venv(build_dir: Path, tag: str = DEFAULT_TAG) -> Path:
     """``<build>/serving/<tag>/venv`` with the image's pins (created once, reused while the pins
-    are unchanged); returns its python."""
+    are unchanged); returns its python. One process creates it at a time (a lock file beside
+    it): another that needs it meanwhile waits and then reuses it, instead of deleting it
+    half-built."""
     spec = image(tag)
     venv = venv_dir(build_dir, tag)
     python = venv / "bin" / "python"
     marker = venv / "mlpipe-pins.json"
     wanted = {"python": spec["python"], "pins": spec["pins"]}
-    if python.exists() and marker.exists() and json.loads(marker.read_text()) == wanted:
+
+    def ready() -> bool:
+        return python.exists() and marker.exists() and json.loads(marker.read_text()) == wanted
+
+    if ready():
         return python
     base = find_python(spec["python"])
     if base is None:
         raise ServingEnvError(
             f"serving image {tag} runs Python {spec['python']}, which is not installed here (install python{spec['python']})"
         )
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with open(venv.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if ready():  # made by the process that held the lock
+            return python
+        _create_venv(base, venv, tag)
+        marker.write_text(json.dumps(wanted))
+    return python
+
+
+def _create_venv(base: str, venv: Path, tag: str) -> None:
     if venv.exists():
         shutil.rmtree(venv)
-    venv.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([base, "-m", "venv", str(venv)], check=True, capture_output=True)
     proc = subprocess.run(
         [
-            str(python),
+            str(venv / "bin" / "python"),
             "-m",
             "pip",
             "install",
@@ -158,8 +175,6 @@ def ensure_venv(build_dir: Path, tag: str = DEFAULT_TAG) -> Path:
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
         raise ServingEnvError(f"pip install {' '.join(requirements(tag))} failed: {' '.join(tail)}")
-    marker.write_text(json.dumps(wanted))
-    return python
 
 
 def run_in_venv(

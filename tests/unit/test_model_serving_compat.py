@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,45 @@ def test_terraform_serves_the_image_the_model_is_built_for():
     assert module["image_tag"]["default"] == serving.DEFAULT_TAG
     assert load_settings().sklearn_image_tag == serving.DEFAULT_TAG
     assert variables["sklearn_image"]["default"] == ""  # no hard-coded region/account
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_two_processes_creating_the_venv_at_once_both_get_it(tmp_path):
+    """In a fresh clone two test workers (or a deploy and a test) may need the venv at the same
+    time: one creates it, the other waits and reuses it (it used to delete it half-built)."""
+    spec = serving.image()
+    if serving.find_python(spec["python"]) is None:
+        pytest.skip(f"Python {spec['python']} (the serving image's) is not installed here")
+    code = (
+        "import sys; from pathlib import Path; from mlpipe import serving; "
+        "print(serving.ensure_venv(Path(sys.argv[1])))"
+    )
+
+    def start() -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    first = start()
+    # the second starts while the first is installing into the venv (its dir exists, its
+    # marker does not yet)
+    site = serving.venv_dir(tmp_path) / "lib"
+    deadline = time.monotonic() + 120
+    while not site.exists() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    procs = [first, start()]
+    outs = [proc.communicate(timeout=540) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], [err[-1500:] for _, err in outs]
+    assert outs[0][0] == outs[1][0]
+    python = outs[0][0].strip()
+    versions = subprocess.run(
+        [python, "-c", "import sklearn; print(sklearn.__version__)"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert versions.stdout.strip() == spec["pins"]["scikit-learn"], versions.stderr[-1000:]
