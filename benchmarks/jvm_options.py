@@ -34,7 +34,7 @@ def main() -> None:
     from pyspark import SparkContext
 
     from mlpipe.spark import local_session
-    from tests.jobs.helpers import clean, features, write_csv
+    from tests.jobs.helpers import clean, write_csv
 
     start = time.time()
     session = local_session("jvm-options", {"spark.sql.shuffle.partitions": "4"})
@@ -48,7 +48,7 @@ def main() -> None:
     gateway = SparkContext._gateway
     assert gateway is not None
     cold = _jvm_cpu(gateway.proc.pid)  # the JVM's start plus the three runs
-    warm_jvm, warm_py = _warm_runs(session, clean, features, write_csv, gateway.proc.pid)
+    warm_jvm, warm_py = _warm_runs(session, gateway.proc.pid)
     session.stop()
     gateway.shutdown()
     gateway.proc.kill()
@@ -63,8 +63,9 @@ def _jvm_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _warm_runs(session, clean, features, write_csv, pid: int, runs: int = 6) -> tuple[float, float]:
+def _warm_runs(session, pid: int, runs: int = 6) -> tuple[float, float]:
     """Mean JVM and Python CPU seconds of one clean + features run on the warm session."""
+    from tests.jobs.helpers import clean, features, write_csv
 
     def run() -> None:
         work = Path(tempfile.mkdtemp())

@@ -42,10 +42,17 @@ print(json.dumps({"python": "%d.%d" % sys.version_info[:2], **{n: version(n) for
 """
 
 
-def _serving_python() -> Path:
+def _require_serving_interpreter() -> dict:
+    """The serving image's spec; skips where its Python (3.12 on these machines, via pyenv)
+    is not installed, since no venv of the image's versions can be made without it."""
     spec = serving.image()
     if serving.find_python(spec["python"]) is None:
         pytest.skip(f"Python {spec['python']} (the serving image's) is not installed here")
+    return spec
+
+
+def _serving_python() -> Path:
+    _require_serving_interpreter()
     return serving.ensure_venv(BUILD)
 
 
@@ -136,9 +143,7 @@ def test_terraform_serves_the_image_the_model_is_built_for():
 def test_two_processes_creating_the_venv_at_once_both_get_it(tmp_path):
     """In a fresh clone two test workers (or a deploy and a test) may need the venv at the same
     time: one creates it, the other waits and reuses it (it used to delete it half-built)."""
-    spec = serving.image()
-    if serving.find_python(spec["python"]) is None:
-        pytest.skip(f"Python {spec['python']} (the serving image's) is not installed here")
+    spec = _require_serving_interpreter()
     code = (
         "import sys; from pathlib import Path; from mlpipe import serving; "
         "print(serving.ensure_venv(Path(sys.argv[1])))"
