@@ -53,22 +53,24 @@ CLOUD_NICENESS = 4
 STACK_NICENESS = 0
 
 
-def raise_priority(niceness: int) -> None:
-    """This thread (and the processes it starts from now on) at ``niceness``, if that is a
-    higher priority than its own; silently kept as it is where the OS refuses."""
+def _renice(niceness: int) -> None:
+    """This thread (and the processes it starts from now on) at ``niceness``; silently kept
+    as it is where the OS refuses."""
     try:
-        if os.getpriority(os.PRIO_PROCESS, 0) > niceness:
-            os.setpriority(os.PRIO_PROCESS, 0, niceness)
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
     except OSError:
         pass
 
 
+def raise_priority(niceness: int) -> None:
+    """``_renice`` only if ``niceness`` is a higher priority than this thread's own."""
+    if os.getpriority(os.PRIO_PROCESS, 0) > niceness:
+        _renice(niceness)
+
+
 def pytest_configure(config):
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, 0, WORKER_NICENESS)
-        except OSError:
-            pass
+        _renice(WORKER_NICENESS)
     else:
         # Bytecode caches (the gitignored __pycache__ dirs) even where PYTHONDONTWRITEBYTECODE
         # is set: four workers and dozens of subprocesses (local clouds, warm drivers, Spark's
