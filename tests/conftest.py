@@ -12,6 +12,10 @@ os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
 # warm drivers) on two cores: C1-only JIT and the serial GC cut each one's CPU by ~40% (a cold
 # session + three tiny clean runs: `python -m benchmarks.jvm_options`). Subprocesses inherit it.
 os.environ.setdefault("MLPIPE_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+# No warm-up run when a local cloud's warm driver starts (mlpipe.local_cloud.spark_worker): most
+# of the suite's local clouds never run a Glue job, and the ones that do pay the same on their
+# first run. tests/jobs/test_warm_spark.py turns it on for its driver.
+os.environ.setdefault("MLPIPE_WARM_UP", "0")
 
 # Per-test time limits (pytest-timeout). The default, 90 s, is `timeout` in pyproject.toml and
 # covers fixture setup and teardown too, so a hung local cloud or deploy fails instead of

@@ -165,6 +165,7 @@ class WarmSpark:
         self._stopped: set[str] = set()
         self.replaced = 0  # drivers replaced after failing a health check (for tests, logs)
         self._prestarting = threading.Event()
+        self.ready_reply: dict[str, Any] = {}
 
     def prestart(self) -> threading.Thread:
         """Start the driver in the background now (the local cloud does at start-up), so the
@@ -205,6 +206,7 @@ class WarmSpark:
         log.close()
         self._record = record(self.record_dir, proc)
         reply = self._read(proc, self.start_timeout)
+        self.ready_reply = reply or {}  # {"ready": true, "warm_up_s": ...}, for logs and tests
         if not reply or not reply.get("ready"):
             kill_group(proc)
             proc.wait()

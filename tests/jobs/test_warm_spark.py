@@ -1,8 +1,12 @@
 """The local cloud's warm Spark driver: runs stay isolated from each other."""
 
+import os
+import zipfile
+
 import pytest
 
 from mlpipe.local_cloud.process import WarmSpark
+from mlpipe.local_cloud.spark_worker import WARM_UP_ENV
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -19,11 +23,48 @@ def make_run(tmp_path, name: str, version: str, body: str):
 
 @pytest.fixture(scope="module")
 def warm(tmp_path_factory, cds_ready):
-    """A driver prestarted as the local cloud does: on a thread that ends once it is up."""
+    """A driver prestarted as the local cloud does: on a thread that ends once it is up, with
+    its warm-up run (the suite turns warm-ups off for its other local clouds)."""
     driver = WarmSpark(tmp_path_factory.mktemp("warm") / "driver.log")
-    driver.prestart().join(timeout=180)
+    saved = os.environ.get(WARM_UP_ENV)
+    os.environ[WARM_UP_ENV] = "1"
+    try:
+        driver.prestart().join(timeout=180)
+    finally:
+        if saved is None:
+            os.environ.pop(WARM_UP_ENV, None)
+        else:
+            os.environ[WARM_UP_ENV] = saved
     yield driver
     driver.stop()
+
+
+def test_the_prestarted_driver_warmed_up_with_a_real_clean_and_features_run(warm):
+    assert "warm_up_error" not in warm.ready_reply, warm.ready_reply
+    assert warm.ready_reply.get("warm_up_s", 0) > 0
+
+
+def test_a_run_shipping_churn_transforms_imports_its_own_copy(warm, tmp_path):
+    """The driver imported the installed churn_transforms (session settings, warm-up); a run
+    whose --py-files ship the package must get the shipped copy, submodules included."""
+    workdir = tmp_path / "shipped"
+    package = workdir / "lib" / "churn_transforms"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("SHIPPED = True\n")
+    (package / "io.py").write_text("WHICH = 'shipped io'\n")
+    script = workdir / "job.py"
+    script.write_text(
+        "import churn_transforms, churn_transforms.io as cio\n"
+        "print(getattr(churn_transforms, 'SHIPPED', False), cio.WHICH)\n"
+    )
+    zipped = tmp_path / "ct.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.writestr("churn_transforms/__init__.py", "SHIPPED = 'zip'\n")
+        zf.writestr("churn_transforms/io.py", "WHICH = 'zipped io'\n")
+    as_dir = warm.run(str(script), [], [str(workdir / "lib")], workdir, timeout=60)
+    assert (as_dir.code, as_dir.stdout.strip()) == (0, "True shipped io"), as_dir.stderr
+    as_zip = warm.run(str(script), [], [str(zipped)], workdir, timeout=60)
+    assert (as_zip.code, as_zip.stdout.strip()) == (0, "zip zipped io"), as_zip.stderr
 
 
 def test_a_prestarted_driver_outlives_its_thread_and_serves_the_first_run(warm, tmp_path):
