@@ -104,10 +104,8 @@ def ping(spark: Any) -> dict[str, Any]:
 
 def warm(spark: Any) -> dict[str, Any]:
     """Run ``mlpipe.spark.warm_up`` once unless ``$MLPIPE_WARM_UP`` is "0", so the first Glue
-    run after ``invoke local.up`` costs about what later runs cost: measured once, the lab
-    sample's first clean job took 12.9 s on a driver without it and 5.3 s after it (later runs
-    about 4.3 s; ``invoke bench --e2e`` shows first and warm runs). A failed warm-up is
-    reported, never fatal."""
+    run after ``invoke local.up`` costs about what later runs cost (``invoke bench --e2e``
+    shows the first and a warm run). A failed warm-up is reported, never fatal."""
     if os.environ.get(WARM_UP_ENV, "1") == "0":
         return {}
     from mlpipe.spark import warm_up
