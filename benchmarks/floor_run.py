@@ -2,7 +2,11 @@
 file, in a fresh JVM with the same session settings as ``benchmarks.spark_run``. No cleaner can
 be cheaper. Prints a JSON line (JVM start included).
 
-    python -m benchmarks.floor_run INPUT.csv OUT_DIR [SHUFFLE_PARTITIONS]
+    python -m benchmarks.floor_run INPUT.csv OUT_DIR [SHUFFLE_PARTITIONS] [--parse]
+
+``--parse`` (not part of ``invoke bench``): the job's own reader and parse (``read_raw_csv`` +
+``transform_parse``: trims, dates, casts, reason codes) written once as Parquet, with no dedupe,
+median, quarantine or features: what parsing alone costs over the floor.
 """
 
 import json
@@ -15,6 +19,8 @@ from benchmarks.spark_run import BENCH_CONF
 
 def main(argv):
     started = time.perf_counter()
+    parse = "--parse" in argv
+    argv = [a for a in argv if a != "--parse"]
     source, out = argv[0], argv[1]
     partitions = argv[2] if len(argv) > 2 else "8"
     from churn_transforms.io import parse_header
@@ -26,6 +32,18 @@ def main(argv):
     with open(source, encoding="utf-8", errors="replace") as f:
         names = parse_header(f.readline())
     shutil.rmtree(out, ignore_errors=True)
+    if parse:
+        import datetime as dt
+
+        from churn_transforms.clean import CleanParams, transform_parse
+        from churn_transforms.io import read_raw_csv
+
+        params = CleanParams.from_args(dt.date(2023, 8, 1), None)
+        raw = read_raw_csv(spark, source)
+        transform_parse(raw.rows, params).write.parquet(f"{out}/parsed")
+        done = time.perf_counter()
+        print("BENCH " + json.dumps({"session_s": session - started, "total_s": done - started}))
+        return
     spark.read.csv(
         source,
         schema=raw_schema(len(names)),  # every column a string
