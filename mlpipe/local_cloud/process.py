@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlpipe.local_cloud.spark_worker import WARM_UP_ENV
+
 
 @dataclass
 class Outcome:
@@ -175,7 +177,7 @@ class WarmSpark:
             with self._busy:
                 try:
                     if self._proc is None:
-                        self._proc = self._start()
+                        self._proc = self._start(warm_up=True)
                 except Exception:  # the first run starts (or falls back) as before
                     self._proc = None
                 finally:
@@ -190,9 +192,14 @@ class WarmSpark:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
-    def _start(self) -> subprocess.Popen[str]:
+    def _start(self, warm_up: bool = False) -> subprocess.Popen[str]:
+        """A new driver. ``warm_up`` (the prestart only): it runs its warm-up before it answers
+        ready (unless ``$MLPIPE_WARM_UP`` is "0"); a driver started for a waiting run does not,
+        since that run warms it up anyway."""
         log = open(self.log_path, "ab")  # noqa: SIM115 - the worker keeps it for its lifetime
         env = {**os.environ, "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable)}
+        if not warm_up:
+            env[WARM_UP_ENV] = "0"
         cmd = [sys.executable, "-m", "mlpipe.local_cloud.spark_worker", "--log", str(self.log_path)]
         proc = spawn(
             cmd,

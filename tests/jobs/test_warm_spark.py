@@ -24,19 +24,19 @@ def make_run(tmp_path, name: str, version: str, body: str):
 @pytest.fixture(scope="module")
 def warm(tmp_path_factory, cds_ready):
     """A driver prestarted as the local cloud does: on a thread that ends once it is up, with
-    its warm-up run (the suite turns warm-ups off for its other local clouds)."""
+    warm-ups on as for a user (the suite turns them off for its other local clouds)."""
     driver = WarmSpark(tmp_path_factory.mktemp("warm") / "driver.log")
     saved = os.environ.get(WARM_UP_ENV)
     os.environ[WARM_UP_ENV] = "1"
     try:
         driver.prestart().join(timeout=180)
+        yield driver
     finally:
+        driver.stop()
         if saved is None:
             os.environ.pop(WARM_UP_ENV, None)
         else:
             os.environ[WARM_UP_ENV] = saved
-    yield driver
-    driver.stop()
 
 
 def test_the_prestarted_driver_warmed_up_with_a_real_clean_and_features_run(warm):
@@ -111,6 +111,8 @@ def test_timeout_kills_the_driver_and_the_next_run_gets_a_new_one(warm, tmp_path
     script, py_files, workdir = make_run(tmp_path, "after", "v4", "print(jobmod.VERSION)\n")
     after = warm.run(script, [], py_files, workdir, timeout=120)
     assert after.stdout.strip() == "v4" and warm._proc.pid != before
+    # a driver started for a waiting run skips the warm-up: the run itself warms it up
+    assert warm.ready_reply.get("ready") and "warm_up_s" not in warm.ready_reply
 
 
 def test_busy_driver_returns_none_so_callers_fall_back(warm, tmp_path):
