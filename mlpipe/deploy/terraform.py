@@ -354,7 +354,8 @@ class Stack:
         return {k: v["value"] for k, v in json.loads(out or "{}").items()}
 
     def resources(self) -> list[str]:
-        """Addresses of the resources in this stack's state."""
+        """Addresses of the resource instances in this stack's state (``x.y[0]``, ``x.y["k"]``
+        for ``count``/``for_each``), as many as Terraform counts in "Apply complete!"."""
         if self.backend:
             _, text = self.run(self.state_pull_cmd(), echo=None, stdout_only=True)
         elif self.state_file.exists():
@@ -362,11 +363,15 @@ class Stack:
         else:
             return []
         state = json.loads(text or "{}")
-        return [
-            ".".join(p for p in (r.get("module"), r["type"], r["name"]) if p)
-            for r in state.get("resources", [])
-            if r.get("mode") == "managed"
-        ]
+        out = []
+        for r in state.get("resources", []):
+            if r.get("mode") != "managed":
+                continue
+            base = ".".join(p for p in (r.get("module"), r["type"], r["name"]) if p)
+            for instance in r.get("instances") or [{}]:
+                key = instance.get("index_key")
+                out.append(base if key is None else f"{base}[{json.dumps(key)}]")
+        return out
 
 
 class Progress:

@@ -270,11 +270,30 @@ def test_resources_lists_managed_addresses(tmp_path):
                         "name": "this",
                     },
                     {"mode": "data", "type": "aws_caller_identity", "name": "current"},
+                    {
+                        "mode": "managed",
+                        "module": "module.alerts",
+                        "type": "aws_kms_key",
+                        "name": "this",
+                        "instances": [{"index_key": 0}],
+                    },
+                    {
+                        "mode": "managed",
+                        "type": "aws_s3_bucket",
+                        "name": "b",
+                        "instances": [{"index_key": "data"}, {"index_key": "logs"}],
+                    },
                 ]
             }
         )
     )
-    assert s.resources() == ["module.alerts.aws_sns_topic.this"]
+    # one address per instance, as Terraform counts them in "Apply complete!"
+    assert s.resources() == [
+        "module.alerts.aws_sns_topic.this",
+        "module.alerts.aws_kms_key.this[0]",
+        'aws_s3_bucket.b["data"]',
+        'aws_s3_bucket.b["logs"]',
+    ]
 
 
 def test_fmt_check_command():
