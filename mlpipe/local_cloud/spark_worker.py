@@ -56,10 +56,16 @@ def shipped_names(py_files: list[str]) -> set[str]:
     return {n for n in names if n.isidentifier()}
 
 
+# What the driver itself runs on: a run shipping a module of one of these names still gets the
+# driver's (forgetting ``json`` or ``pyspark`` here would break the driver, not just the run).
+KEPT = frozenset(sys.stdlib_module_names) | {"pyspark", "py4j", "mlpipe"}
+
+
 def _drop(names: set[str]) -> None:
-    """Forget loaded modules named ``names`` (and their submodules): a run that ships its own
-    copy must import that copy, not one this process loaded before (the driver itself imports
-    ``churn_transforms`` for its session settings and its warm-up)."""
+    """Forget loaded modules named ``names`` (and their submodules), except ``KEPT``: a run that
+    ships its own copy must import that copy, not one this process loaded before (the driver
+    itself imports ``churn_transforms`` for its session settings and its warm-up)."""
+    names = names - KEPT
     for name in list(sys.modules):
         if name.split(".", 1)[0] in names:
             del sys.modules[name]

@@ -122,3 +122,22 @@ def test_busy_driver_returns_none_so_callers_fall_back(warm, tmp_path):
         assert warm.run(script, [], py_files, workdir, timeout=10) is None
     finally:
         warm._busy.release()
+
+
+def test_a_run_shipping_a_module_named_like_the_drivers_own_leaves_the_driver_whole(warm, tmp_path):
+    """A py-files dir holding ``json.py`` and a ``pyspark`` package: the run gets the driver's
+    modules (forgetting them would break the driver), and the next run still works."""
+    workdir = tmp_path / "clash"
+    lib = workdir / "lib"
+    (lib / "pyspark").mkdir(parents=True)
+    (lib / "pyspark" / "__init__.py").write_text("raise ImportError('shipped pyspark')\n")
+    (lib / "json.py").write_text("raise ImportError('shipped json')\n")
+    script = workdir / "job.py"
+    script.write_text(
+        "import json\nfrom pyspark.sql import SparkSession\n"
+        "print(json.dumps(SparkSession.builder.getOrCreate().range(3).count()))\n"
+    )
+    first = warm.run(str(script), [], [str(lib)], workdir, timeout=60)
+    assert (first.code, first.stdout.strip()) == (0, "3"), first.stderr
+    script2, py_files, workdir2 = make_run(tmp_path, "after-clash", "v5", "print(jobmod.VERSION)\n")
+    assert warm.run(script2, [], py_files, workdir2, timeout=60).stdout.strip() == "v5"
