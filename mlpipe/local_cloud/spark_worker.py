@@ -26,6 +26,7 @@ import runpy
 import sys
 import traceback
 import zipfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,12 @@ from typing import Any
 WARM_UP_ENV = "MLPIPE_WARM_UP"
 
 
-def _purge(workdir: str) -> None:
+def _forget(loaded_from: str | None = None, named: Collection[str] = ()) -> None:
+    """Forget loaded modules whose file is under ``loaded_from`` or whose top-level name is in
+    ``named`` (submodules included), so the next import loads them afresh."""
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None) or ""
-        if path.startswith(workdir):
+        if (loaded_from and path.startswith(loaded_from)) or name.split(".", 1)[0] in named:
             del sys.modules[name]
 
 
@@ -61,19 +64,11 @@ def shipped_names(py_files: list[str]) -> set[str]:
 KEPT = frozenset(sys.stdlib_module_names) | {"pyspark", "py4j", "mlpipe"}
 
 
-def _drop(names: set[str]) -> None:
-    """Forget loaded modules named ``names`` (and their submodules), except ``KEPT``: a run that
-    ships its own copy must import that copy, not one this process loaded before (the driver
-    itself imports ``churn_transforms`` for its session settings and its warm-up)."""
-    names = names - KEPT
-    for name in list(sys.modules):
-        if name.split(".", 1)[0] in names:
-            del sys.modules[name]
-
-
 def run_one(request: dict[str, Any]) -> dict[str, Any]:
     out, err = io.StringIO(), io.StringIO()
-    _drop(shipped_names(request.get("py_files", [])))
+    # A run that ships its own copy of a module imports that copy, not one this process loaded
+    # before (the driver itself imports churn_transforms for its session settings and warm-up).
+    _forget(named=shipped_names(request.get("py_files", [])) - KEPT)
     added = [p for p in request.get("py_files", []) if p not in sys.path]
     sys.path[:0] = added
     old_argv = sys.argv
@@ -96,7 +91,7 @@ def run_one(request: dict[str, Any]) -> dict[str, Any]:
             with contextlib.suppress(ValueError):
                 sys.path.remove(path)
             sys.path_importer_cache.pop(path, None)
-        _purge(request.get("workdir") or "\0")
+        _forget(loaded_from=request.get("workdir") or None)
     return {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
 
 
