@@ -40,10 +40,11 @@ def main() -> None:
     session = local_session("jvm-options", {"spark.sql.shuffle.partitions": "4"})
     laps = []
     for _ in range(3):
-        work = Path(tempfile.mkdtemp())
-        began = time.time()
-        clean(session, work, write_csv(work, BODY), "2023-08-01")
-        laps.append(round(time.time() - began, 2))
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            began = time.time()
+            clean(session, work, write_csv(work, BODY), "2023-08-01")
+            laps.append(round(time.time() - began, 2))
     wall = time.time() - start
     gateway = SparkContext._gateway
     assert gateway is not None
@@ -68,9 +69,9 @@ def _warm_runs(session, pid: int, runs: int = 6) -> tuple[float, float]:
     from tests.jobs.helpers import clean, features, write_csv
 
     def run() -> None:
-        work = Path(tempfile.mkdtemp())
-        clean(session, work, write_csv(work, BODY), "2023-08-01")
-        features(session, work, "2023-08-01")
+        with tempfile.TemporaryDirectory() as tmp:
+            clean(session, Path(tmp), write_csv(Path(tmp), BODY), "2023-08-01")
+            features(session, Path(tmp), "2023-08-01")
 
     run()
     jvm, py = _jvm_cpu(pid), time.process_time()
