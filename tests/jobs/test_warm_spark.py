@@ -1,6 +1,5 @@
 """The local cloud's warm Spark driver: runs stay isolated from each other."""
 
-import os
 import zipfile
 
 import pytest
@@ -26,17 +25,13 @@ def warm(tmp_path_factory, cds_ready):
     """A driver prestarted as the local cloud does: on a thread that ends once it is up, with
     warm-ups on as for a user (the suite turns them off for its other local clouds)."""
     driver = WarmSpark(tmp_path_factory.mktemp("warm") / "driver.log")
-    saved = os.environ.get(WARM_UP_ENV)
-    os.environ[WARM_UP_ENV] = "1"
-    try:
-        driver.prestart().join(timeout=180)
-        yield driver
-    finally:
-        driver.stop()
-        if saved is None:
-            os.environ.pop(WARM_UP_ENV, None)
-        else:
-            os.environ[WARM_UP_ENV] = saved
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(WARM_UP_ENV, "1")
+        try:
+            driver.prestart().join(timeout=180)
+            yield driver
+        finally:
+            driver.stop()
 
 
 def test_the_prestarted_driver_warmed_up_with_a_real_clean_and_features_run(warm):
