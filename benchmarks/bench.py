@@ -115,6 +115,8 @@ def throughput(sizes=SIZES, repeat: int = 2) -> list[dict]:
                 "spark/duckdb": round(spark["total_s"] / duck["total_s"], 1),
                 "spark_rows_per_s": int(n / spark["total_s"]),
                 "spark_mb_per_s": round(mb / spark["total_s"], 1),
+                # the best runs' JVM CPU seconds, and how many of them were JIT compilation
+                "cpu_s (jit) floor; spark": f"{_cpu(floor)}; {_cpu(spark)}",
                 "runs (floor; spark)": " / ".join(f"{r['total_s']:.1f}" for r in floors)
                 + "; "
                 + " / ".join(f"{r['total_s']:.1f}" for r in sparks),
@@ -122,6 +124,10 @@ def throughput(sizes=SIZES, repeat: int = 2) -> list[dict]:
             }
         )
     return rows
+
+
+def _cpu(run: dict) -> str:
+    return f"{run['jvm_cpu_s']} ({run['jit_s']})"
 
 
 def scaling(rows: list[dict]) -> str | None:

@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 
-from benchmarks.spark_run import BENCH_CONF
+from benchmarks.spark_run import BENCH_CONF, jvm_cost
 
 
 def main(argv):
@@ -30,7 +30,8 @@ def main(argv):
     shutil.rmtree(out, ignore_errors=True)
     (parse_once if parse else read_and_write_once)(spark, source, out)
     done = time.perf_counter()
-    print("BENCH " + json.dumps({"session_s": session - started, "total_s": done - started}))
+    timings = {"session_s": session - started, "total_s": done - started}
+    print("BENCH " + json.dumps({**timings, **jvm_cost(spark)}))
 
 
 def read_and_write_once(spark, source: str, out: str) -> None:

@@ -14,6 +14,18 @@ import time
 BENCH_CONF = {"spark.driver.memory": "6g"}
 
 
+def jvm_cost(spark) -> dict:
+    """The driver JVM's CPU seconds so far (all its threads) and the part of them its JIT
+    compilers spent (``CompilationMXBean``): what a short-lived JVM pays to compile its code."""
+    jvm = spark.sparkContext._jvm
+    cpu = jvm.java.lang.ProcessHandle.current().info().totalCpuDuration()
+    jit_ms = jvm.java.lang.management.ManagementFactory.getCompilationMXBean()
+    return {
+        "jvm_cpu_s": round(cpu.get().toMillis() / 1000, 2) if cpu.isPresent() else None,
+        "jit_s": round(jit_ms.getTotalCompilationTime() / 1000, 2),
+    }
+
+
 def main(argv):
     started = time.perf_counter()
     source, out = argv[0], argv[1]
@@ -36,6 +48,7 @@ def main(argv):
         {"clean": f"{out}/clean", "features": f"{out}/features", "run_date": "2023-08-01"},
     )
     done = time.perf_counter()
+    cost = jvm_cost(spark)
     by_country = resolve_published(spark, f"{out}/features", "2023-08-01", "by_country")
     rows = spark.read.parquet(by_country).collect()
     print(
@@ -50,6 +63,7 @@ def main(argv):
                     **{f"features.{k}": v for k, v in fmanifest["timings"].items()},
                 },
                 "total_s": done - started,
+                **cost,
                 "input_rows": manifest["input_rows"],
                 "clean_rows": manifest["clean_rows"],
                 "quarantined_rows": manifest["quarantined_rows"],

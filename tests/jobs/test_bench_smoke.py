@@ -5,6 +5,7 @@ import pytest
 from invoke import Config, Context
 
 from benchmarks import bench as b
+from benchmarks.spark_run import jvm_cost
 from mlpipe import ROOT
 from mlpipe.tasks import bench
 
@@ -18,8 +19,14 @@ def test_bench_quick_prints_table_and_agrees(capsys, monkeypatch, cds_ready):
     bench.bench(Context(config=config), quick=True)
     out = capsys.readouterr().out
     assert "clean + features: Spark (JVM start included) vs Spark floor and DuckDB" in out
-    assert "spark/floor" in out and "floor_s" in out
+    assert "spark/floor" in out and "floor_s" in out and "cpu_s (jit) floor; spark" in out
     assert "10000" in out and "yes" in out and "NO:" not in out
+
+
+def test_jvm_cost_counts_the_drivers_cpu_and_its_jit_share(spark):
+    spark.range(1000).selectExpr("sum(id)").collect()
+    cost = jvm_cost(spark)
+    assert 0 < cost["jit_s"] <= cost["jvm_cpu_s"]
 
 
 def test_disagreements_are_reported():
