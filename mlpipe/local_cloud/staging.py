@@ -3,8 +3,9 @@
 Offline Spark has no s3a (no hadoop-aws jar), so the local runtimes give jobs local paths:
 ``pull(uri)`` downloads the object or the objects under the prefix into
 ``<root>/<bucket>/<key>``; after a *successful* run ``push()`` makes each pulled prefix in S3
-equal to the local copy: new and changed files are uploaded, and staged objects the job
-deleted are deleted (our jobs replace a ``run_date=`` partition by delete + rename). Hidden
+equal to the local copy: new and changed files are uploaded (data files first, then the
+``_``-named markers that publish them, ``_SUCCESS`` last), and staged objects the job
+deleted are deleted (our jobs prune their older runs after publishing a new one). Hidden
 files (Hadoop's ``.crc`` checksums) are never uploaded. A failed run is never pushed.
 
 What is staged: ``pull(uri, run_date=D)`` on a prefix that does not itself name a run date
@@ -23,6 +24,9 @@ import datetime as dt
 import hashlib
 import os
 import re
+import shutil
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,9 @@ from mlpipe.aws import split_s3
 
 BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.\-_]{1,254}$")
 RUN_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Objects are fetched and sent this many at a time: a run stages and publishes dozens of small
+# Parquet parts, and one at a time each paid a full round trip to the server.
+TRANSFER_THREADS = 8
 
 
 class ConfinementError(ValueError):
@@ -124,9 +131,15 @@ class S3Mirror:
     def pull_object(self, uri: str) -> Path:
         bucket, key = split_s3(uri)
         path = self.local(bucket, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.s3.download_file(bucket, key, str(path))
+        self._download(bucket, key, path)
         return path
+
+    def _download(self, bucket: str, key: str, path: Path) -> None:
+        """One GET streamed to ``path`` (``download_file`` sends a HEAD first)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = self.s3.get_object(Bucket=bucket, Key=key)["Body"]
+        with open(path, "wb") as f:
+            shutil.copyfileobj(body, f, 1 << 20)
 
     def pull(self, uri: str, run_date: str | None = None) -> str:
         """Local path for ``uri``: an object is downloaded; a prefix is mirrored and tracked
@@ -144,9 +157,7 @@ class S3Mirror:
         base = self.local(bucket, prefix)
         targets = {k: self.local(bucket, k) for k in remote if not k.endswith("/")}
         base.mkdir(parents=True, exist_ok=True)
-        for obj_key, target in targets.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self.s3.download_file(bucket, obj_key, str(target))
+        _each(lambda item: self._download(bucket, *item), targets.items())
         self._tracked[(bucket, prefix)] = remote
         local = str(base)
         return local + "/" if key.endswith("/") or not key else local
@@ -156,13 +167,14 @@ class S3Mirror:
         return {where: sorted(remote) for where, remote in self._tracked.items()}
 
     def push(self) -> dict[str, int]:
-        """Upload new/changed files and delete removed staged objects under every pulled prefix.
-        Call only after the job succeeded."""
-        stats = {"uploaded": 0, "deleted": 0}
+        """Make every pulled prefix equal to the local copy: upload new/changed files (data files
+        first, then ``_``-named markers with ``_SUCCESS`` last), then delete the staged objects
+        the job removed. Call only after the job succeeded."""
+        uploads: list[tuple[Path, str, str]] = []  # (file, bucket, key)
+        gone: dict[str, list[str]] = {}
         for (bucket, prefix), remote in self._tracked.items():
             base = self.local(bucket, prefix)
             seen: set[str] = set()
-            uploads: list[tuple[Path, str]] = []
             for dirpath, dirnames, filenames in os.walk(base):
                 for name in dirnames + filenames:
                     if os.path.islink(os.path.join(dirpath, name)):
@@ -177,15 +189,45 @@ class S3Mirror:
                     key = prefix + path.relative_to(base).as_posix()
                     seen.add(key)
                     if remote.get(key) != _md5(path):
-                        uploads.append((path, key))
-            for path, key in uploads:
-                self.s3.upload_file(str(path), bucket, key)
-                stats["uploaded"] += 1
-            gone = [k for k in remote if k not in seen and not k.endswith("/")]
-            for start in range(0, len(gone), 1000):
-                batch = gone[start : start + 1000]
+                        uploads.append((path, bucket, key))
+            gone.setdefault(bucket, []).extend(
+                k for k in remote if k not in seen and not k.endswith("/")
+            )
+        # Data first (in parallel), then the markers that publish it, one at a time: manifests
+        # and other "_" files, "_SUCCESS" last. Deletions (a job's pruning of older runs) come
+        # after, so a reader never follows a manifest to parts that are not there yet.
+        data = [u for u in uploads if not _name(u[2]).startswith("_")]
+        markers = sorted(
+            (u for u in uploads if _name(u[2]).startswith("_")),
+            key=lambda u: (_name(u[2]) == "_SUCCESS", u[2]),
+        )
+        _each(lambda up: self.s3.upload_file(str(up[0]), up[1], up[2]), data)
+        for path, bucket, key in markers:
+            self.s3.upload_file(str(path), bucket, key)
+        stats = {"uploaded": len(uploads), "deleted": 0}
+        for bucket, keys in gone.items():
+            for start in range(0, len(keys), 1000):
+                batch = keys[start : start + 1000]
                 self.s3.delete_objects(
                     Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
                 )
                 stats["deleted"] += len(batch)
         return stats
+
+
+def _name(key: str) -> str:
+    return key.rsplit("/", 1)[-1]
+
+
+def _each(action: Callable[[Any], None], items: Iterable[Any]) -> None:
+    """``action`` on every item, ``TRANSFER_THREADS`` at a time; the first error is raised
+    once all have finished (a failed pull or push fails the run)."""
+    items = list(items)
+    if len(items) <= 1:
+        for item in items:
+            action(item)
+        return
+    with ThreadPoolExecutor(min(TRANSFER_THREADS, len(items))) as pool:
+        futures = [pool.submit(action, item) for item in items]
+    for future in futures:
+        future.result()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import boto3
 import pytest
@@ -119,6 +120,64 @@ def test_push_leaves_unstaged_history_alone_and_replaces_the_partition(s3, tmp_p
         "curated/churn/run_date=2023-07-31/part-0.parquet": b"yesterday",
         "curated/churn/run_date=2023-08-01/part-0.parquet": b"new",
     }
+
+
+class Recording:
+    """The S3 client, recording what is uploaded (in order) and failing GETs of ``fail``."""
+
+    def __init__(self, s3, fail: str | None = None):
+        self.s3, self.fail, self.uploaded = s3, fail, []
+
+    def __getattr__(self, name):
+        return getattr(self.s3, name)
+
+    def upload_file(self, path, bucket, key):
+        self.uploaded.append(key)
+        return self.s3.upload_file(path, bucket, key)
+
+    def get_object(self, **kwargs):
+        if kwargs["Key"] == self.fail:
+            raise OSError("connection reset")
+        return self.s3.get_object(**kwargs)
+
+
+def test_push_sends_the_data_before_the_manifest_and_success_last(s3, tmp_path):
+    """A reader that sees the new manifest finds every part it names (the commit point is the
+    manifest, then _SUCCESS), across prefixes too; the older run is deleted after both."""
+    put(s3, "curated/churn/run_date=2023-08-01/run_id=old/part-0.parquet", b"old")
+    put(s3, "curated/churn/run_date=2023-08-01/_manifest.json", b"old")
+    client = Recording(s3)
+    mirror = S3Mirror(client, tmp_path / "m")
+    curated = mirror.pull(f"s3://{BUCKET}/curated/churn/", run_date="2023-08-01")
+    quarantine = mirror.pull(f"s3://{BUCKET}/quarantine/churn/", run_date="2023-08-01")
+    day = os.path.join(curated, "run_date=2023-08-01")
+    for path, body in [
+        (os.path.join(day, "_manifest.json"), b"new"),
+        (os.path.join(day, "_SUCCESS"), b""),
+        *[(os.path.join(day, "run_id=new", f"part-{i}.parquet"), b"p") for i in range(12)],
+        (os.path.join(quarantine, "run_date=2023-08-01", "run_id=new", "part-0.parquet"), b"q"),
+    ]:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(body)
+    shutil.rmtree(os.path.join(day, "run_id=old"))
+    assert mirror.push() == {"uploaded": 15, "deleted": 1}
+    names = [k.rsplit("/", 1)[-1] for k in client.uploaded]
+    assert names[-2:] == ["_manifest.json", "_SUCCESS"]
+    assert sorted(names[:-2]) == sorted(
+        ["part-0.parquet"] * 2 + [f"part-{i}.parquet" for i in range(1, 12)]
+    )
+    assert "curated/churn/run_date=2023-08-01/run_id=old/part-0.parquet" not in keys(s3)
+
+
+def test_a_failed_download_fails_the_pull(s3, tmp_path):
+    for i in range(5):
+        put(s3, f"curated/churn/run_date=2023-08-01/part-{i}.parquet")
+    client = Recording(s3, fail="curated/churn/run_date=2023-08-01/part-3.parquet")
+    with pytest.raises(OSError, match="connection reset"):
+        S3Mirror(client, tmp_path / "m").pull(
+            f"s3://{BUCKET}/curated/churn/", run_date="2023-08-01"
+        )
 
 
 def test_a_prefix_naming_a_run_date_is_staged_whole(s3, tmp_path):
