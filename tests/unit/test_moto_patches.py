@@ -78,6 +78,16 @@ def test_gap_sync_callback_is_unguarded():
     assert "if callback_endpoint is not None" not in original
 
 
+def test_gap_sync_tasks_poll_every_half_second_and_the_patch_polls_faster():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback as mod,
+    )
+
+    patches.apply_all()
+    assert patches.ORIGINALS["sfn_sync_poll_interval"] == 0.5
+    assert mod._DELAY_SECONDS_SYNC_CONDITION_CHECK == patches.SYNC_POLL_SECONDS < 0.5
+
+
 def test_gap_context_start_time_is_a_datetime():
     from moto.stepfunctions.parser.backend import execution_worker
 

@@ -17,6 +17,7 @@ from mlpipe.local_cloud.patches._registry import ORIGINALS
 from mlpipe.local_cloud.patches.sfn import (
     MOCK_CONFIG_ENV,
     SYNC_GUARD_LINE,
+    SYNC_POLL_SECONDS,
     MockConfigError,
     iso_start_time,
     load_mock_test_case,
@@ -28,6 +29,7 @@ __all__ = [
     "ORIGINALS",
     "PATCHES",
     "SYNC_GUARD_LINE",
+    "SYNC_POLL_SECONDS",
     "MockConfigError",
     "apply_all",
     "iso_start_time",

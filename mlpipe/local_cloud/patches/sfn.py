@@ -299,6 +299,24 @@ def _patch_sfn_start_time_iso() -> None:
     ExecutionWorker._get_evaluation_environment = get_evaluation_environment
 
 
+# --------------------------------------------------------------------------- sfn_sync_poll_interval
+# A ``.sync`` Task (Glue job run, EMR cluster and step, SageMaker transform) polls its resource
+# every 0.5 s in moto, so each one ended on average a quarter second after its resource did: about
+# half a second of every two-job churn run. The local cloud polls every 0.1 s (one cheap describe
+# call to itself).
+
+SYNC_POLL_SECONDS = 0.1
+
+
+def _patch_sfn_sync_poll_interval() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback as mod,
+    )
+
+    ORIGINALS["sfn_sync_poll_interval"] = mod._DELAY_SECONDS_SYNC_CONDITION_CHECK
+    mod._DELAY_SECONDS_SYNC_CONDITION_CHECK = SYNC_POLL_SECONDS  # type: ignore[misc]
+
+
 # --------------------------------------------------------------------------- sfn_glue_sync_output
 # moto's Glue ``.sync`` resolver returns GetJobRun as boto3 parsed it, datetimes included, and
 # the execution then fails to serialise. Step Functions emits timestamps as epoch millis.
@@ -492,6 +510,7 @@ PATCHES = {
     "sfn_sync_callback_guard": _patch_sfn_sync_callback_guard,
     "sfn_start_time_iso": _patch_sfn_start_time_iso,
     "sfn_glue_sync_output": _patch_sfn_glue_sync_output,
+    "sfn_sync_poll_interval": _patch_sfn_sync_poll_interval,
     "sfn_validate_definition": _patch_sfn_validate_definition,
     "sfn_list_versions": _patch_sfn_list_versions,
     "sfn_aws_sdk_pascal_case": _patch_sfn_aws_sdk_pascal_case,
