@@ -238,17 +238,13 @@ def find_repeated_ids(parsed_or_counts: DataFrame) -> DataFrame:
 def clean_age_histogram(counts: DataFrame, ranked: DataFrame) -> dict[int, int]:
     """``{age: rows}`` over the valid ages of the clean rows: ids held by one valid row (from
     ``id_counts``) plus the kept row of each repeated id (from ``transform_dedupe``'s ranked
-    part). Two small actions: at most 121 rows each come back to the driver."""
-    hist: dict[int, int] = {}
-    singles = counts.filter((F.col("n") == 1) & F.col("age").isNotNull())
-    kept = ranked.filter(F.col("_valid") & F.col("_age_valid").isNotNull())
-    for part in (
-        singles.groupBy("age").count(),
-        kept.groupBy(F.col("_age_valid").alias("age")).count(),
-    ):
-        for row in part.collect():
-            hist[row["age"]] = hist.get(row["age"], 0) + row["count"]
-    return hist
+    part). One small action: at most 121 rows come back to the driver."""
+    singles = counts.filter((F.col("n") == 1) & F.col("age").isNotNull()).select("age")
+    kept = ranked.filter(F.col("_valid") & F.col("_age_valid").isNotNull()).select(
+        F.col("_age_valid").alias("age")
+    )
+    rows = singles.unionAll(kept).groupBy("age").count().collect()
+    return {row["age"]: row["count"] for row in rows}
 
 
 def _filled() -> Column:

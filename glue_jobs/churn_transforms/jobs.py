@@ -151,7 +151,7 @@ def clean_job(spark: SparkSession, args: dict) -> tuple[dict, CleanHandoff]:
         ranked = ranked.persist(StorageLevel.MEMORY_AND_DISK)
         cached.append(ranked)
         rows = deduped((rest, ranked))
-        median = median_from_histogram(clean_age_histogram(counts_by_id, ranked))  # action 2, 3
+        median = median_from_histogram(clean_age_histogram(counts_by_id, ranked))  # action 2
         clock.lap("dedupe_median_s")
 
         clean_obs, quarantine_obs = Observation("clean"), Observation("quarantine")
