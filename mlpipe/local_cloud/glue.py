@@ -126,8 +126,10 @@ class GlueRuntime:
 
     def _attempt(self, job: Any, run: Any, workdir: Path) -> tuple[Outcome, S3Mirror]:
         """Stage, run once, and push on success. Returns (outcome, mirror)."""
+        started = time.perf_counter()
         mirror = S3Mirror(endpoint_client("s3", self.endpoint), workdir / "s3")
         script, argv, py_files = self._stage(job, run, mirror)
+        staged = time.perf_counter()
         timeout = self._timeout_seconds(job, run)
         result = None
         if self.warm:
@@ -141,8 +143,15 @@ class GlueRuntime:
         if result.code == 0 and not result.timed_out and not result.killed:
             with meta["lock"]:  # a stop is either before this (nothing pushed) or too late
                 if not meta["stop_requested"]:
-                    mirror.push()  # only a successful run publishes anything
+                    ran = time.perf_counter()
+                    pushed = mirror.push()  # only a successful run publishes anything
                     meta["published"] = True
+                    meta["phases"] = (
+                        f"mlpipe local Glue runtime: staged {mirror.staged_count()} object(s) "
+                        f"in {staged - started:.2f} s; job {ran - staged:.2f} s; "
+                        f"published {pushed['uploaded']} and deleted {pushed['deleted']} "
+                        f"object(s) in {time.perf_counter() - ran:.2f} s"
+                    )
         return result, mirror
 
     def _run(self, job: Any, run: Any) -> None:
@@ -174,6 +183,7 @@ class GlueRuntime:
                 meta["state"] = "TIMEOUT"
             elif result.code == 0:
                 meta["state"] = "SUCCEEDED"
+                stdout += f"\n{meta.get('phases', '')}\n"
             else:
                 meta["error"] = error_line(stdout, stderr)
                 meta["state"] = "FAILED"

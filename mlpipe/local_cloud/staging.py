@@ -107,6 +107,7 @@ class S3Mirror:
         self._real_root = Path(os.path.realpath(self.root))
         # (bucket, prefix) -> remote snapshot of what was staged
         self._tracked: dict[tuple[str, str], dict[str, str]] = {}
+        self._fetched = 0
 
     def to_uris(self, text: str) -> str:
         """Rewrite mirror paths in ``text`` (job errors, logs) back to the s3:// URIs users passed."""
@@ -132,6 +133,7 @@ class S3Mirror:
         bucket, key = split_s3(uri)
         path = self.local(bucket, key)
         self._download(bucket, key, path)
+        self._fetched += 1
         return path
 
     def _download(self, bucket: str, key: str, path: Path) -> None:
@@ -158,9 +160,14 @@ class S3Mirror:
         targets = {k: self.local(bucket, k) for k in remote if not k.endswith("/")}
         base.mkdir(parents=True, exist_ok=True)
         _each(lambda item: self._download(bucket, *item), targets.items())
+        self._fetched += len(targets)
         self._tracked[(bucket, prefix)] = remote
         local = str(base)
         return local + "/" if key.endswith("/") or not key else local
+
+    def staged_count(self) -> int:
+        """Objects fetched so far: single objects and the contents of pulled prefixes."""
+        return self._fetched
 
     def staged_keys(self) -> dict[tuple[str, str], list[str]]:
         """What was staged, per pulled prefix (for tests and logs)."""

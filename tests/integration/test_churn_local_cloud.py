@@ -4,6 +4,7 @@ alerts inbox."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -89,6 +90,15 @@ def test_end_to_end_lab_sample(stack, sample_csv, run_date):
             "events"
         ]
         assert events, f"no driver output for {key} run {run['Id']}"
+        # the runtime's own last line: what it staged and published around the job
+        phases = re.fullmatch(
+            r"mlpipe local Glue runtime: staged (\d+) object\(s\) in [\d.]+ s; job [\d.]+ s; "
+            r"published (\d+) and deleted (\d+) object\(s\) in [\d.]+ s",
+            events[-1]["message"],
+        )
+        assert phases, events[-1]["message"]
+        # script + py-files + input or clean parts; parts + manifest + _SUCCESS
+        assert int(phases[1]) >= 3 and int(phases[2]) >= 3 and int(phases[3]) == 0
 
 
 def test_missing_column_fails_clean_alerts_and_stops(stack, tmp_path, run_date):
