@@ -19,10 +19,10 @@ def jvm_cost(spark) -> dict:
     compilers spent (``CompilationMXBean``): what a short-lived JVM pays to compile its code."""
     jvm = spark.sparkContext._jvm
     cpu = jvm.java.lang.ProcessHandle.current().info().totalCpuDuration()
-    jit_ms = jvm.java.lang.management.ManagementFactory.getCompilationMXBean()
+    compilation = jvm.java.lang.management.ManagementFactory.getCompilationMXBean()
     return {
         "jvm_cpu_s": round(cpu.get().toMillis() / 1000, 2) if cpu.isPresent() else None,
-        "jit_s": round(jit_ms.getTotalCompilationTime() / 1000, 2),
+        "jit_s": round(compilation.getTotalCompilationTime() / 1000, 2),
     }
 
 
