@@ -2,6 +2,7 @@
 needed), and the patch closes it. A moto upgrade that changes either fails here."""
 
 import inspect
+import itertools
 
 import moto
 import pytest
@@ -78,14 +79,45 @@ def test_gap_sync_callback_is_unguarded():
     assert "if callback_endpoint is not None" not in original
 
 
-def test_gap_sync_tasks_poll_every_half_second_and_the_patch_polls_faster():
+def _sync_poll_gaps(polls: int = 4) -> list[float]:
+    """Seconds between the calls moto's own ``.sync`` loop (``_eval_sync``) makes to a resource
+    that is done on its ``polls``-th describe."""
+    import time
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+
+    class Running:
+        def is_running(self):
+            return True
+
+    calls: list[float] = []
+
+    def describe():
+        calls.append(time.perf_counter())
+        return {"JobRunState": "SUCCEEDED"} if len(calls) == polls else None
+
+    result = StateTaskServiceCallback._eval_sync(None, Running(), describe, None, None, None)
+    assert result == {"JobRunState": "SUCCEEDED"}
+    return [b - a for a, b in itertools.pairwise(calls)]
+
+
+@pytest.mark.timeout(30)
+def test_gap_sync_tasks_poll_every_half_second_and_the_patch_polls_faster(monkeypatch):
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_callback as mod,
     )
 
     patches.apply_all()
-    assert patches.ORIGINALS["sfn_sync_poll_interval"] == 0.5
-    assert mod._DELAY_SECONDS_SYNC_CONDITION_CHECK == patches.SYNC_POLL_SECONDS < 0.5
+    patched = _sync_poll_gaps()
+    monkeypatch.setattr(
+        mod, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", patches.ORIGINALS["sfn_sync_poll_interval"]
+    )
+    unpatched = _sync_poll_gaps()
+    assert min(unpatched) >= 0.45  # moto's own loop waits half a second between describes
+    assert max(patched) < 0.3  # the patched loop waits SYNC_POLL_SECONDS (0.1 s)
+    assert patches.SYNC_POLL_SECONDS < 0.5
 
 
 def test_gap_context_start_time_is_a_datetime():
