@@ -124,8 +124,9 @@ class GlueRuntime:
         argv += ["--JOB_NAME", job.name, "--JOB_RUN_ID", run.job_run_id]
         return script, argv, py_files
 
-    def _attempt(self, job: Any, run: Any, workdir: Path) -> tuple[Outcome, S3Mirror]:
-        """Stage, run once, and push on success. Returns (outcome, mirror)."""
+    def _attempt(self, job: Any, run: Any, workdir: Path) -> tuple[Outcome, S3Mirror, str]:
+        """Stage, run once, and push on success. Returns (outcome, mirror, the runtime's own
+        line for the run's output log: what it staged and published, empty if nothing was)."""
         started = time.perf_counter()
         mirror = S3Mirror(endpoint_client("s3", self.endpoint), workdir / "s3")
         script, argv, py_files = self._stage(job, run, mirror)
@@ -140,19 +141,20 @@ class GlueRuntime:
             )
             result = self.procs.run(run.job_run_id, cmd, workdir, timeout=timeout)
         meta = run._mlpipe
+        phases = ""
         if result.code == 0 and not result.timed_out and not result.killed:
             with meta["lock"]:  # a stop is either before this (nothing pushed) or too late
                 if not meta["stop_requested"]:
                     ran = time.perf_counter()
                     pushed = mirror.push()  # only a successful run publishes anything
                     meta["published"] = True
-                    meta["phases"] = (
+                    phases = (
                         f"mlpipe local Glue runtime: staged {mirror.staged_count()} object(s) "
                         f"in {staged - started:.2f} s; job {ran - staged:.2f} s; "
                         f"published {pushed['uploaded']} and deleted {pushed['deleted']} "
                         f"object(s) in {time.perf_counter() - ran:.2f} s"
                     )
-        return result, mirror
+        return result, mirror, phases
 
     def _run(self, job: Any, run: Any) -> None:
         meta = run._mlpipe
@@ -167,7 +169,7 @@ class GlueRuntime:
                     tempfile.mkdtemp(prefix=f"{run.job_run_id[:12]}-", dir=self.work_root)
                 )
                 try:
-                    result, mirror = self._attempt(job, run, workdir)
+                    result, mirror, phases = self._attempt(job, run, workdir)
                 finally:
                     shutil.rmtree(workdir, ignore_errors=True)
                 stdout, stderr = mirror.to_uris(result.stdout), mirror.to_uris(result.stderr)
@@ -183,7 +185,7 @@ class GlueRuntime:
                 meta["state"] = "TIMEOUT"
             elif result.code == 0:
                 meta["state"] = "SUCCEEDED"
-                stdout += f"\n{meta.get('phases', '')}\n"
+                stdout += f"\n{phases}\n"
             else:
                 meta["error"] = error_line(stdout, stderr)
                 meta["state"] = "FAILED"
