@@ -28,9 +28,8 @@ RUN_DATE = dt.date(2023, 8, 1)
 def dataset(rows: int) -> Path:
     """Dirty churn CSV of ``rows`` rows (fixed seed), generated once and cached."""
     path = DATA_DIR / f"churn_{rows}.csv"
-    if not path.exists():
-        generate_churn_csv(path.with_suffix(".tmp"), rows, seed=SEED)
-        path.with_suffix(".tmp").replace(path)
+    if not path.exists():  # written whole or not at all (generate_churn_csv)
+        generate_churn_csv(path, rows, seed=SEED)
     return path
 
 

@@ -23,6 +23,7 @@ from mlpipe.targets import (  # re-exported: mlpipe.config is the settings API
     RETRY_ERRORS,
     TARGETS,
     ConfigError,
+    shown,
 )
 
 __all__ = [
@@ -73,12 +74,13 @@ class Settings(ResourcesMixin):
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
-            raise ConfigError(f"unknown target {self.target!r}: choose one of {', '.join(TARGETS)}")
+            raise ConfigError(
+                f"unknown target {shown(self.target)}: choose one of {', '.join(TARGETS)}"
+            )
         if not ENV_RE.fullmatch(self.env):
-            shown = self.env if len(self.env) <= 40 else self.env[:37] + "..."
             raise ConfigError(
                 "env must be 1-20 ASCII lower-case letters, digits and dashes, starting with a "
-                f"letter (it is part of every bucket and role name), got {shown!r}"
+                f"letter (it is part of every bucket and role name), got {shown(self.env)}"
             )
 
     # The SageMaker scikit-learn serving image the model runs in on AWS. Terraform derives the
@@ -101,7 +103,9 @@ def load_settings(
     try:
         local_port = int(overrides.pop("local_port", d.get("local_port", 4566)))
     except (TypeError, ValueError):
-        raise ConfigError(f"local_port must be a number, got {d.get('local_port')!r}") from None
+        raise ConfigError(
+            f"local_port must be a number, got {shown(d.get('local_port'))}"
+        ) from None
     return Settings(
         endpoint_override=overrides.pop("endpoint_override", d.get("endpoint") or ""),
         local_state_dir=str(

@@ -8,7 +8,9 @@ Defects are applied per row with the given probability; a row may get several.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -226,8 +228,12 @@ def generate_churn_csv(
     bom: bool = False,
     crlf: bool = False,
     chunk_rows: int = 200_000,
+    progress: Callable[[int], None] | None = None,
 ) -> GenStats:
-    """Write ``rows`` data rows (plus a header) to ``path``; return what was injected."""
+    """Write ``rows`` data rows (plus a header) to ``path``; return what was injected. The file
+    is written beside ``path`` and renamed over it when complete: an interrupted run leaves
+    any earlier file as it was and no partial one. ``progress`` gets the rows written so far
+    after each chunk."""
     rates = DEFAULT_RATES if rates is None else rates
     unknown = set(rates) - set(DEFAULT_RATES)
     if unknown:
@@ -237,12 +243,19 @@ def generate_churn_csv(
     eol = "\r\n" if crlf else "\n"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as out:
-        out.write(("\ufeff" if bom else "").encode() + (HEADER + eol).encode())
-        for start in range(0, rows, chunk_rows):
-            n = min(chunk_rows, rows - start)
-            lines = _chunk(rng, 1000 + start, n, run_date, rates, stats)
-            out.write((eol.join(lines) + eol).encode("utf-8", "surrogateescape"))
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with open(partial, "wb") as out:
+            out.write(("\ufeff" if bom else "").encode() + (HEADER + eol).encode())
+            for start in range(0, rows, chunk_rows):
+                n = min(chunk_rows, rows - start)
+                lines = _chunk(rng, 1000 + start, n, run_date, rates, stats)
+                out.write((eol.join(lines) + eol).encode("utf-8", "surrogateescape"))
+                if progress:
+                    progress(start + n)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return stats
 
 

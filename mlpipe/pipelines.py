@@ -23,6 +23,7 @@ from mlpipe.aws import client, split_s3
 from mlpipe.config import Settings
 from mlpipe.datagen import generate_telemetry_csv
 from mlpipe.local_cloud.staging import valid_run_date
+from mlpipe.targets import shown
 
 EMR_DEMO_ROWS, EMR_DEMO_SEED = 2000, 7
 INFERENCE_DEMO_ROWS, INFERENCE_DEMO_SEED = 500, 99
@@ -39,11 +40,20 @@ def check_run_date(run_date: str) -> str:
         raise RunInputError(str(exc)) from None
 
 
-def check_input_file(path: Path) -> Path:
-    if not path.exists():
-        raise RunInputError(f"input not found: {path}")
-    if not path.is_file():
-        raise RunInputError(f"input must be a file, {path} is a directory")
+def check_input_file(path: Path, directory_ok: bool = False) -> Path:
+    """``path`` if it is a readable input: a regular file (or, with ``directory_ok``, a
+    directory of them); else ``RunInputError`` naming it in one line."""
+    name = shown(path, 120, plain=True)
+    try:
+        exists, is_file, is_dir = path.exists(), path.is_file(), path.is_dir()
+    except OSError as exc:  # e.g. a name longer than the filesystem allows
+        raise RunInputError(f"cannot read input {name}: {exc.strerror or exc}") from None
+    if not exists:
+        raise RunInputError(f"input not found: {name}")
+    if is_dir and not directory_ok:
+        raise RunInputError(f"input must be a file, {name} is a directory")
+    if not is_file and not is_dir:
+        raise RunInputError(f"input must be a regular file, {name} is a device, pipe or socket")
     return path
 
 

@@ -75,6 +75,15 @@ class ConfigError(ValueError):
     """A bad target/env/setting: reported as one line."""
 
 
+def shown(value: object, limit: int = 40, plain: bool = False) -> str:
+    """``value`` as an error message quotes it: its repr (``plain``: its text, e.g. a path),
+    cut to ``limit`` characters."""
+    text = str(value) if plain else repr(value)
+    if len(text) <= limit:
+        return text
+    return text[: limit - 3] + "..." if plain else text[: limit - 4] + "...'"
+
+
 def repo_path(value: str) -> str:
     """``value`` relative to the repository root unless absolute."""
     return value if os.path.isabs(value) else str(ROOT / value)

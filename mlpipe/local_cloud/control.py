@@ -25,6 +25,7 @@ import boto3
 from botocore.config import Config
 
 from mlpipe.local_cloud.tls import ca_path
+from mlpipe.targets import shown
 
 WORK_DIRS = ("glue-runs", "emr-steps", "transforms")
 JOBS_DIR = "jobs"
@@ -41,9 +42,11 @@ def parse_port(value: object) -> int:
     try:
         port = int(str(value).strip())
     except (TypeError, ValueError):
-        raise LocalCloudError(f"port must be a number from 1 to 65535, got {value!r}") from None
+        raise LocalCloudError(
+            f"port must be a number from 1 to 65535, got {shown(value)}"
+        ) from None
     if not 1 <= port <= 65535:
-        raise LocalCloudError(f"port must be a number from 1 to 65535, got {value!r}")
+        raise LocalCloudError(f"port must be a number from 1 to 65535, got {shown(value)}")
     return port
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -25,6 +27,51 @@ def repo_path(value: str | Path) -> Path:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     raise Exit(f"error: {message}", code=code)
+
+
+def int_option(name: str, value: Any, low: int, high: int) -> int:
+    """A whole-number CLI option (declared with a string default, so that invoke hands over
+    what was typed instead of failing with a traceback of its own); one line if it is not."""
+    from mlpipe.targets import shown
+
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        fail(f"--{name} must be a whole number from {low:,} to {high:,}, got {shown(value)}", 2)
+    return number
+
+
+@contextmanager
+def writing(path: Path, what: str = "output") -> Iterator[None]:
+    """Writes to ``path``: a path that cannot be written (a directory, a missing or read-only
+    parent, a name too long) is one line naming it, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        fail(f"cannot write {what} {path}: {exc.strerror or exc}", code=2)
+
+
+def unreachable(settings: Settings, exc: Exception) -> str:
+    hint = " (run `invoke local.up`, then `invoke deploy --target local`)"
+    local = settings.target == "local"
+    return f"cannot reach {settings.endpoint or 'AWS'}: {type(exc).__name__}{hint if local else ''}"
+
+
+@contextmanager
+def aws_calls(settings: Settings) -> Iterator[None]:
+    """A task's AWS calls: an endpoint that does not answer (code 3) or a request AWS's own
+    parameter checks refuse (code 2) is one line, not a botocore traceback."""
+    from botocore.exceptions import BotoCoreError, ParamValidationError
+
+    try:
+        yield
+    except ParamValidationError as exc:
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        fail(f"invalid request: {lines[-1] if lines else exc}"[:300], code=2)
+    except BotoCoreError as exc:
+        fail(unreachable(settings, exc), code=3)
 
 
 def settings_for(

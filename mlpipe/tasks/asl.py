@@ -8,7 +8,8 @@ from invoke import Context, task
 
 from mlpipe.asl import AslError, render, render_all, template_name, validate
 from mlpipe.config import PIPELINES
-from mlpipe.tasks._common import fail, repo_path, setting, settings_for
+from mlpipe.targets import shown
+from mlpipe.tasks._common import fail, repo_path, setting, settings_for, writing
 
 HELP = {
     "target": "local | localstack | aws (default: mlpipe.target)",
@@ -19,7 +20,7 @@ HELP = {
 
 def _pipelines(pipeline: str | None) -> list[str]:
     if pipeline and pipeline not in PIPELINES:
-        fail(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}", code=2)
+        fail(f"unknown pipeline {shown(pipeline)}: choose one of {', '.join(PIPELINES)}", code=2)
     return [pipeline] if pipeline else list(PIPELINES)
 
 
@@ -35,7 +36,8 @@ def render_(
     settings = settings_for(c, target, env)
     out_dir = repo_path(out or f"{setting(c, 'build_dir')}/asl")
     try:
-        written = render_all(settings, out_dir, _pipelines(pipeline))
+        with writing(out_dir, "state machines to"):
+            written = render_all(settings, out_dir, _pipelines(pipeline))
     except AslError as exc:
         fail(str(exc))
     for name, path in written.items():

@@ -63,10 +63,15 @@ def local(
     date_formats: str | None = None,
 ) -> None:
     """Run clean + features via spark-submit on local files; print the manifest."""
+    from mlpipe import pipelines
+
     input_path = repo_path(setting(c, "sample_input", input))
-    if not input_path.exists():
-        fail(f"input not found: {input_path}")
     run_date = setting(c, "run_date", run_date)
+    try:
+        pipelines.check_input_file(input_path, directory_ok=True)  # a directory: one job input
+        pipelines.check_run_date(run_date)
+    except pipelines.RunInputError as exc:
+        fail(str(exc), code=2)
     out_dir = repo_path(setting(c, "local_out", out))
     zip_path = build_transforms_zip(repo_path(c.config.mlpipe.build_dir))
     for name, cmd in zip(

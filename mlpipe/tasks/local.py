@@ -76,16 +76,18 @@ def tick(
     """Fire an EventBridge schedule rule now (starts its Step Functions targets)."""
     from mlpipe.aws import client
     from mlpipe.local_cloud.scheduler import fire
-    from mlpipe.tasks._common import settings_for
+    from mlpipe.targets import shown
+    from mlpipe.tasks._common import aws_calls, settings_for
 
     settings = settings_for(c, target, env)
     rule = rule or settings.name("emr_schedule")
     events = client(settings, "events")
     try:
-        started = fire(events, client(settings, "stepfunctions"), rule)
+        with aws_calls(settings):
+            started = fire(events, client(settings, "stepfunctions"), rule)
     except events.exceptions.ResourceNotFoundException:
-        fail(f"no rule named {rule!r}: run `invoke deploy --target local` first", code=2)
+        fail(f"no rule named {shown(rule)}: run `invoke deploy --target local` first", code=2)
     for arn in started:
         print(f"started {arn}")
     if not started:
-        fail(f"rule {rule!r} has no Step Functions target", code=1)
+        fail(f"rule {shown(rule)} has no Step Functions target", code=1)

@@ -11,7 +11,8 @@ from mlpipe import cleanup as sweeper
 from mlpipe import runs
 from mlpipe.config import PIPELINES, Settings
 from mlpipe.report import print_tables, rows_table
-from mlpipe.tasks._common import fail, settings_for
+from mlpipe.targets import shown
+from mlpipe.tasks._common import aws_calls, fail, int_option, settings_for, writing
 
 TARGET_HELP = {
     "target": "local | localstack | aws (default: mlpipe.target)",
@@ -27,15 +28,8 @@ def _plan_rows(resources: list[sweeper.Resource]) -> list[dict[str, Any]]:
 
 def _sweep(settings: Settings, apply: bool, include_data: bool, what: str) -> None:
     """Plan, print, and with ``apply`` stop + delete; exits non-zero when anything failed."""
-    from botocore.exceptions import BotoCoreError
-
-    try:
+    with aws_calls(settings):
         resources = sweeper.plan(settings, include_data=include_data)
-    except BotoCoreError as exc:
-        fail(
-            f"cannot reach {settings.endpoint}: {type(exc).__name__} (run `invoke local.up`)",
-            code=3,
-        )
     scope = f"Project={settings.project}, Environment={settings.env}"
     if not resources:
         print(f"nothing to {what}: no resources tagged {scope}")
@@ -90,7 +84,7 @@ def cleanup(
     help={
         **TARGET_HELP,
         "pipeline": "churn, emr or inference (default: all)",
-        "limit": "executions per pipeline",
+        "limit": "executions per pipeline, 1 to 1000 (default: 10)",
     },
 )
 def status(
@@ -98,15 +92,17 @@ def status(
     pipeline: str | None = None,
     target: str | None = None,
     env: str | None = None,
-    limit: int = 10,
+    limit: str = "10",
 ) -> None:
     """Recent executions: status, duration and the failing state."""
     from mlpipe.status import recent_executions
 
     if pipeline and pipeline not in PIPELINES:
-        fail(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}", code=2)
+        fail(f"unknown pipeline {shown(pipeline)}: choose one of {', '.join(PIPELINES)}", code=2)
+    count = int_option("limit", limit, 1, 1000)
     settings = settings_for(c, target, env)
-    rows = recent_executions(settings, [pipeline] if pipeline else PIPELINES, int(limit))
+    with aws_calls(settings):
+        rows = recent_executions(settings, [pipeline] if pipeline else PIPELINES, count)
     if not rows:
         print("no executions yet")
         return
@@ -137,11 +133,14 @@ def logs(
         fail(f"name a pipeline: {', '.join(PIPELINES)}", code=2)
     settings = settings_for(c, target, env)
     sfn, console = client(settings, "stepfunctions"), Console()
-    chosen = find_execution(sfn, settings.state_machine_arn(pipeline), execution)
-    if not chosen:
-        fail(f"no execution {execution or ''} for {pipeline}".replace("  ", " "), code=2)
+    with aws_calls(settings):
+        chosen = find_execution(sfn, settings.state_machine_arn(pipeline), execution)
+        if not chosen:
+            name = shown(execution, 80, plain=True) if execution else ""
+            fail(f"no execution {name} for {pipeline}".replace("  ", " "), code=2)
+        found = execution_logs(settings, runs.history(sfn, chosen["executionArn"]))
     console.print(f"[bold]{pipeline} execution {chosen['name']}[/bold] {chosen['status']}")
-    for log in execution_logs(settings, runs.history(sfn, chosen["executionArn"])):
+    for log in found:
         console.print(f"[bold]{log.heading}[/bold]")
         for line in log.lines:
             console.print(f"  {line}", markup=False)
@@ -181,13 +180,15 @@ def graph(
     result, title = None, pipeline
     if execution:
         try:
-            status, events = execution_history(settings, pipeline, execution)
+            with aws_calls(settings):
+                status, events = execution_history(settings, pipeline, execution)
         except NoSuchExecution as exc:
             fail(f"{exc}: see `invoke status {pipeline}`", code=2)
         result, title = outcomes(definition, events), f"{pipeline} {execution} {status}"
     path = repo_path(out or f"{setting(c, 'build_dir')}/graph/{pipeline}.{EXTENSIONS[format]}")
     try:
-        text = write(definition, path, format, result, title)
+        with writing(path, "graph"):
+            text = write(definition, path, format, result, title)
     except GraphError as exc:
         fail(str(exc), code=2)
     if format == "mermaid":

@@ -14,7 +14,7 @@ from churn_transforms.layout import manifest_uri, published_prefix
 from mlpipe import pipelines, runs
 from mlpipe.config import PIPELINES, Settings
 from mlpipe.report import manifest_table, print_tables, rows_table
-from mlpipe.tasks._common import fail, repo_path, setting, settings_for
+from mlpipe.tasks._common import aws_calls, fail, repo_path, setting, settings_for, unreachable
 
 
 def _progress(console: Console, started: float) -> Callable[[runs.Event], None]:
@@ -115,12 +115,13 @@ def _launch(
     settings: Settings, pipeline: str, run_date: str, input_path: Path | None
 ) -> pipelines.Launch:
     """pipelines.launch with every refusal as one line."""
-    from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+    from botocore.exceptions import ClientError
 
     from mlpipe.lease import RunRefused
 
     try:
-        return pipelines.launch(settings, pipeline, run_date, input_path)
+        with aws_calls(settings):  # unreachable, or a name the env makes invalid for AWS
+            return pipelines.launch(settings, pipeline, run_date, input_path)
     except pipelines.RunInputError as exc:
         fail(str(exc), code=2)
     except RunRefused as exc:
@@ -130,17 +131,6 @@ def _launch(
             f"{exc.response['Error'].get('Message') or exc}: run `invoke deploy --target {settings.target}` first",
             code=3,
         )
-    except ParamValidationError as exc:  # e.g. a name the env makes invalid for AWS
-        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-        fail(f"invalid request: {lines[-1] if lines else exc}"[:300], code=2)
-    except BotoCoreError as exc:
-        fail(unreachable(settings, exc), code=3)
-
-
-def unreachable(settings: Settings, exc: Exception) -> str:
-    hint = " (run `invoke local.up`, then `invoke deploy --target local`)"
-    local = settings.target == "local"
-    return f"cannot reach {settings.endpoint or 'AWS'}: {type(exc).__name__}{hint if local else ''}"
 
 
 @task(
