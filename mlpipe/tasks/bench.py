@@ -8,6 +8,21 @@ from invoke import Context, task
 
 from mlpipe import ROOT
 from mlpipe.report import print_tables, rows_table
+from mlpipe.targets import shown
+from mlpipe.tasks._common import fail, int_option
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    """``--sizes``: comma-separated row counts, each 10 to 10,000,000 (``1e6`` allowed)."""
+    try:
+        sizes = tuple(int(float(s)) for s in text.split(","))
+    except (ValueError, OverflowError):  # not a number, nan, inf
+        sizes = ()
+    if not sizes or not all(10 <= n <= 10_000_000 for n in sizes):
+        fail(
+            f"--sizes must be row counts from 10 to 10,000,000 (e.g. 1e5,2e6), got {shown(text)}", 2
+        )
+    return sizes
 
 
 @task(
@@ -27,20 +42,15 @@ def bench(
     e2e: bool = False,
     suite: bool = False,
     write: bool = False,
-    repeat: int = 2,
+    repeat: str = "2",
 ) -> None:
     """Spark clean+features vs its floor and DuckDB (same run), scaling, latency; --quick smoke."""
     from benchmarks import bench as b
 
-    chosen = (
-        b.QUICK_SIZES
-        if quick
-        else tuple(int(float(s)) for s in sizes.split(","))
-        if sizes
-        else b.SIZES
-    )
+    chosen = b.QUICK_SIZES if quick else _sizes(sizes) if sizes else b.SIZES
+    runs = int_option("repeat", repeat, 1, 10)
     sections = []
-    rows = b.throughput(chosen, repeat=1 if quick else int(repeat))
+    rows = b.throughput(chosen, repeat=1 if quick else runs)
     print_tables(
         rows_table("clean + features: Spark (JVM start included) vs Spark floor and DuckDB", rows)
     )

@@ -31,8 +31,9 @@ def init(c: Context, target: str | None = None, env: str | None = None) -> None:
 
 @task(help=TARGET_HELP)
 def plan(c: Context, target: str | None = None, env: str | None = None) -> None:
-    """Build the artefacts, then terraform plan for the target (exit 0 either way; says
-    whether anything would change)."""
+    """Build the artefacts, then terraform plan for the target; says whether anything changes.
+
+    Exits 0 whether or not anything would change."""
     s = stack(c, target, env)
     require_endpoint(s.settings)
     changes = guarded(s.plan)
@@ -51,8 +52,9 @@ def apply(c: Context, target: str | None = None, env: str | None = None) -> None
 def bootstrap(
     c: Context, target: str | None = None, env: str | None = None, apply: bool = False
 ) -> None:
-    """Create the S3 bucket that holds the target's Terraform state (once per account and
-    region; versioned, encrypted, TLS only). An existing bucket is left as it is."""
+    """Create the S3 bucket for the target's Terraform state, once per account and region.
+
+    The bucket is versioned, encrypted and TLS only. An existing bucket is left as it is."""
     from mlpipe.aws import client
     from mlpipe.deploy.backend import bootstrap_state_bucket, state_bucket_tags
 

@@ -13,7 +13,7 @@ from invoke import Config, Exit, MockContext
 
 from mlpipe import ROOT
 from mlpipe.datagen import HEADER
-from mlpipe.tasks import asl, build, data, jobs, local, ops
+from mlpipe.tasks import asl, bench, build, data, jobs, local, ops
 from mlpipe.tasks import run as run_task
 
 pytestmark = pytest.mark.timeout(60)
@@ -178,3 +178,19 @@ def test_the_cli_turns_a_non_number_into_one_line_not_a_traceback(tmp_path):
         output = (done.stdout + done.stderr).strip()
         assert done.returncode == 2, output
         assert output.startswith("error: --") and "\n" not in output, output
+
+
+@pytest.mark.parametrize("sizes", ["abc", "inf", "nan", "0", "1e9", ",", ""])
+def test_bench_refuses_bad_sizes_before_running_anything(sizes, monkeypatch):
+    from benchmarks import bench as b
+
+    monkeypatch.setattr(b, "throughput", lambda *a, **k: pytest.fail("must not run"))
+    message = one_line_exit(lambda: bench.bench(ctx(), sizes=sizes or ","), code=2)
+    assert "--sizes must be row counts" in message
+
+
+def test_bench_refuses_a_bad_repeat(monkeypatch):
+    from benchmarks import bench as b
+
+    monkeypatch.setattr(b, "throughput", lambda *a, **k: pytest.fail("must not run"))
+    assert "--repeat must be" in one_line_exit(lambda: bench.bench(ctx(), repeat="x"), code=2)
