@@ -9,31 +9,14 @@ import subprocess
 import sys
 
 import pytest
-from invoke import Config, Exit, MockContext
 
 from mlpipe import ROOT
 from mlpipe.datagen import HEADER
 from mlpipe.tasks import asl, bench, build, data, jobs, local, ops
 from mlpipe.tasks import run as run_task
+from tests.unit.task_context import ctx, one_line_exit
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def ctx(**mlpipe):
-    config = Config(project_location=str(ROOT))
-    config.load_project()
-    config.mlpipe.update(mlpipe)
-    return MockContext(config=config)
-
-
-def one_line_exit(call, code: int | None = None) -> str:
-    with pytest.raises(Exit) as exc:
-        call()
-    message = str(exc.value.message)
-    assert exc.value.code != 0 and "\n" not in message and message.startswith("error: ")
-    if code is not None:
-        assert exc.value.code == code, message
-    return message
 
 
 @pytest.fixture

@@ -1,16 +1,10 @@
 import json
 
 import pytest
-from invoke import Config, Context, Exit
+from invoke import Exit
 
-from mlpipe import ROOT
 from mlpipe.tasks import asl
-
-
-def ctx():
-    config = Config(project_location=str(ROOT))
-    config.load_project()
-    return Context(config=config)
+from tests.unit.task_context import ctx
 
 
 def test_render_writes_validated_definitions(tmp_path, capsys):

@@ -2,18 +2,9 @@
 
 import zipfile
 
-from invoke import Config, MockContext
-
-from mlpipe import ROOT
 from mlpipe.datagen import HEADER
 from mlpipe.tasks import build, data
-
-
-def ctx(**mlpipe):
-    config = Config(project_location=str(ROOT))
-    config.load_project()
-    config.mlpipe.update(mlpipe)
-    return MockContext(config=config)
+from tests.unit.task_context import ctx
 
 
 def test_package_uses_build_dir_from_config_unless_given(tmp_path, capsys):

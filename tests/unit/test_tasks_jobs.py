@@ -1,7 +1,7 @@
 """invoke tasks with MockContext: exact command lines, one-line failures."""
 
 import pytest
-from invoke import Config, Exit, MockContext, Result
+from invoke import Exit, Result
 
 from mlpipe import ROOT
 from mlpipe.spark import (
@@ -12,12 +12,7 @@ from mlpipe.spark import (
     spark_submit_bin,
 )
 from mlpipe.tasks import jobs
-
-
-def ctx(run):
-    config = Config(project_location=str(ROOT))
-    config.load_project()
-    return MockContext(config=config, run=run)
+from tests.unit.task_context import ctx
 
 
 def test_local_job_commands_exact(monkeypatch):

@@ -2,18 +2,13 @@
 returns; a bad argument is a one-line exit. A bare `invoke` starts no work."""
 
 import pytest
-from invoke import Config, Exit, MockContext
+from invoke import Exit
 
-from mlpipe import ROOT, graph, logs, runs, status
+from mlpipe import graph, logs, runs, status
 from mlpipe.asl import render
 from mlpipe.config import PIPELINES
 from mlpipe.tasks import namespace, ops
-
-
-def ctx():
-    config = Config(project_location=str(ROOT))
-    config.load_project()
-    return MockContext(config=config)
+from tests.unit.task_context import ctx
 
 
 def test_bare_invoke_runs_no_task():

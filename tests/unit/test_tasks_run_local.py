@@ -6,20 +6,13 @@ from __future__ import annotations
 import socket
 
 import pytest
-from invoke import Config, Exit, MockContext
 
-from mlpipe import ROOT, cleanup, pipelines
+from mlpipe import cleanup, pipelines
 from mlpipe.tasks import local, ops
 from mlpipe.tasks import run as run_task
+from tests.unit.task_context import ctx, one_line_exit
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def ctx(**mlpipe):
-    config = Config(project_location=str(ROOT))
-    config.load_project()
-    config.mlpipe.update(mlpipe)
-    return MockContext(config=config)
 
 
 @pytest.fixture
@@ -30,14 +23,6 @@ def no_launch(monkeypatch):
         raise AssertionError("launch must not be reached")
 
     monkeypatch.setattr(pipelines, "launch", launch)
-
-
-def one_line_exit(call) -> str:
-    with pytest.raises(Exit) as exc:
-        call()
-    message = str(exc.value.message)
-    assert exc.value.code != 0 and "\n" not in message and message.startswith("error: ")
-    return message
 
 
 @pytest.mark.parametrize("bad", ["../../../../tmp/somewhere", "2023-02-30", "yesterday"])

@@ -9,9 +9,8 @@ import shlex
 import stat
 
 import pytest
-from invoke import Config, Exit, MockContext, Result
+from invoke import Exit, Result
 
-from mlpipe import ROOT
 from mlpipe.config import load_settings
 from mlpipe.deploy import terraform as tf
 from mlpipe.deploy.backend import S3Backend, backend_for, prepare_workdir
@@ -19,14 +18,11 @@ from mlpipe.local_cloud.control import PidFile
 from mlpipe.targets import ConfigError
 from mlpipe.tasks import deploy as deploy_tasks
 from mlpipe.tasks import tf as tf_tasks
+from tests.unit.task_context import ctx as task_ctx
 
 
 def ctx(run=None, **mlpipe):
-    config = Config(project_location=str(ROOT))
-    config.load_project()
-    for key, value in mlpipe.items():
-        config.mlpipe[key] = value
-    return MockContext(config=config, run=run if run is not None else Result())
+    return task_ctx(run if run is not None else Result(), **mlpipe)
 
 
 def fake_terraform(directory, version: str):
