@@ -2,8 +2,93 @@ import datetime as dt
 
 import pytest
 
-from churn_transforms.args import parse_run_date, resolve_args
+from churn_transforms.args import GLUE_RESERVED, parse_run_date, resolve_args
 from churn_transforms.errors import InputError
+from churn_transforms.jobs import (
+    CLEAN_OPTIONAL,
+    CLEAN_REQUIRED,
+    FEATURES_OPTIONAL,
+    FEATURES_REQUIRED,
+)
+
+# What Glue passes a job run: the job's arguments plus its own (JOB_ID, JOB_RUN_ID, ...).
+GLUE_ARGV = [
+    "script.py",
+    "--JOB_ID",
+    "j_1",
+    "--JOB_RUN_ID",
+    "jr_abc",
+    "--JOB_NAME",
+    "mlpipe-dev-clean",
+    "--job-bookmark-option",
+    "job-bookmark-disable",
+    "--TempDir",
+    "s3://t/",
+    "--input",
+    "s3://b/in.csv",
+    "--output",
+    "s3://b/clean/",
+    "--quarantine",
+    "s3://b/q/",
+    "--clean",
+    "s3://b/clean/",
+    "--features",
+    "s3://b/f/",
+    "--run_date",
+    "2023-08-01",
+]
+
+
+@pytest.fixture
+def glue_utils(monkeypatch):
+    """``awsglue.utils`` as Glue has it, for what matters here: getResolvedOptions registers
+    Glue's own arguments itself, refuses a job that asks for one by name, and requires the
+    rest (awslabs/aws-glue-libs, awsglue/utils.py)."""
+    import argparse
+    import sys
+    import types
+
+    asked: list[list[str]] = []
+
+    def get_resolved_options(args, options):
+        asked.append(list(options))
+        parser = argparse.ArgumentParser()
+        for name in GLUE_RESERVED:
+            if name in options:
+                raise RuntimeError(f"Using reserved arguments --{name}")
+            parser.add_argument(f"--{name}", required=False)
+        for name in options:
+            parser.add_argument(f"--{name}", required=True)
+        return vars(parser.parse_known_args(args[1:])[0])
+
+    utils = types.ModuleType("awsglue.utils")
+    utils.getResolvedOptions = get_resolved_options
+    monkeypatch.setitem(sys.modules, "awsglue", types.ModuleType("awsglue"))
+    monkeypatch.setitem(sys.modules, "awsglue.utils", utils)
+    return asked
+
+
+@pytest.mark.parametrize(
+    ("required", "optional"),
+    [(CLEAN_REQUIRED, CLEAN_OPTIONAL), (FEATURES_REQUIRED, FEATURES_OPTIONAL)],
+    ids=["clean_customers", "build_features"],
+)
+def test_on_glue_the_jobs_never_ask_for_glues_own_arguments(glue_utils, required, optional):
+    args = resolve_args(GLUE_ARGV, required, optional)
+    assert args["JOB_RUN_ID"] == "jr_abc" and args["run_date"] == "2023-08-01"
+    assert glue_utils and not set(glue_utils[0]) & set(GLUE_RESERVED)
+
+
+@pytest.mark.parametrize(
+    ("required", "optional"),
+    [(CLEAN_REQUIRED, CLEAN_OPTIONAL), (FEATURES_REQUIRED, FEATURES_OPTIONAL)],
+    ids=["clean_customers", "build_features"],
+)
+def test_the_local_parser_resolves_glues_arguments_as_glue_does(required, optional):
+    args = resolve_args(GLUE_ARGV, required, optional)
+    assert args["JOB_RUN_ID"] == "jr_abc" and "JOB_ID" not in args
+    with pytest.raises(RuntimeError, match="Using reserved arguments --JOB_RUN_ID"):
+        resolve_args(GLUE_ARGV, ["input", "JOB_RUN_ID"])
 
 
 def test_glue_style_pairs_and_ignored_extras():
