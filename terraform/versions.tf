@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.0.0"
+  required_version = ">= 1.10.0" # the S3 backend locks with use_lockfile (1.10+)
   required_providers {
     aws = {
       source  = "hashicorp/aws"

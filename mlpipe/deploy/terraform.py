@@ -39,7 +39,7 @@ TF_DIR = ROOT / "terraform"
 MODULES_DIR = TF_DIR / "modules"
 MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
 PROVIDER = Path("registry.terraform.io") / "hashicorp" / "aws"
-MIN_VERSION = (1, 6)
+MIN_VERSION = (1, 10)  # the S3 backend's native locking (use_lockfile) came in 1.10
 PLUGIN_DIR_CANDIDATES = (
     "/opt/tf-plugins",
     "~/.terraform.d/plugins",
@@ -283,6 +283,7 @@ class Stack:
         return code, output
 
     def init(self, echo: Printer | None = print) -> None:
+        self._check_var_file()
         cmd = self.init_cmd()
         if self.backend:
             self._check_state_bucket()
@@ -296,6 +297,16 @@ class Stack:
                 "no hashicorp/aws provider mirror found and the Terraform registry is not "
                 f"reachable ({exc}): set mlpipe.tf_plugin_dir (INVOKE_MLPIPE_TF_PLUGIN_DIR) to a mirror"
             ) from None
+
+    def _check_var_file(self) -> None:
+        """Each AWS environment has its own variables file; without one Terraform would stop
+        after init with "Given variables file ... does not exist"."""
+        if not (TF_DIR / self.var_file).is_file():
+            raise TerraformUnavailable(
+                f"no Terraform variables for {self.settings.target}/{self.settings.env}: create "
+                f"terraform/{self.var_file} (copy terraform/environments/aws-dev.tfvars, set "
+                f'env = "{self.settings.env}" and fill in its REQUIRED values)'
+            )
 
     def _check_state_bucket(self) -> None:
         from mlpipe.aws import client

@@ -51,12 +51,12 @@ def test_an_older_terraform_first_on_path_is_skipped(tmp_path, monkeypatch, fres
 
 
 def test_no_recent_terraform_is_one_line(tmp_path, monkeypatch, fresh_bin):
-    fake_terraform(tmp_path, "1.5.7")
+    fake_terraform(tmp_path, "1.9.8")  # no use_lockfile for the S3 backend before 1.10
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(tf.TerraformUnavailable) as err:
         tf.terraform_bin()
     message = str(err.value)
-    assert "\n" not in message and "Terraform >= 1.6 not found" in message
+    assert "\n" not in message and "Terraform >= 1.10 not found" in message
     assert str(tmp_path / "terraform") in message
     with pytest.raises(Exit) as exit_:
         deploy_tasks.deploy(ctx(), target="local")
@@ -313,6 +313,22 @@ def test_no_mirror_and_no_registry_is_one_line(tmp_path, monkeypatch):
         s.init()
     assert "no hashicorp/aws provider mirror found" in str(err.value)
     assert "INVOKE_MLPIPE_TF_PLUGIN_DIR" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_an_aws_env_without_its_variables_file_stops_before_terraform(tmp_path, monkeypatch):
+    s = stack(tmp_path, target="aws", env="qa", tf_backend="local")
+    monkeypatch.setattr(tf.Stack, "run", lambda *a, **k: pytest.fail("terraform must not run"))
+    with pytest.raises(tf.TerraformUnavailable) as err:
+        s.init()
+    message = str(err.value)
+    assert "create terraform/environments/aws-qa.tfvars" in message and "\n" not in message
+    assert (tf.TF_DIR / stack(tmp_path, target="aws", env="dev").var_file).is_file()
+
+
+def test_the_root_module_requires_the_terraform_the_tasks_require():
+    versions = (tf.TF_DIR / "versions.tf").read_text()
+    wanted = ".".join(map(str, tf.MIN_VERSION))
+    assert f'required_version = ">= {wanted}.0"' in versions
 
 
 def test_destroy_runs_once_more_after_a_failure(tmp_path, monkeypatch):
