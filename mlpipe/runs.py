@@ -229,13 +229,23 @@ def start(
     return arn, name
 
 
+def follow_timeout(settings: Settings) -> float:
+    """How long ``invoke run`` follows an execution before giving up on it (it keeps running):
+    longer than the longest pipeline can take. The EMR workflow's create, step and terminate
+    tasks are each bounded by the target's task timeout, and on AWS Step Functions checks an
+    EMR task only every 60 s, then every 5 minutes, so a normal run can pass 15 minutes."""
+    return 4.0 * settings.task_timeout
+
+
 def follow(
     settings: Settings,
     execution_arn: str,
     on_event: Callable[[Event], None],
-    timeout: float = 900.0,
+    timeout: float | None = None,
 ) -> RunResult:
-    """Poll the execution, calling ``on_event(event)`` for every new history event."""
+    """Poll the execution, calling ``on_event(event)`` for every new history event, for at most
+    ``timeout`` seconds (default ``follow_timeout``)."""
+    timeout = follow_timeout(settings) if timeout is None else timeout
     sfn = client(settings, "stepfunctions")
     seen = 0
 

@@ -180,10 +180,17 @@ def run(
     launched = _launch(settings, pipeline, run_date, input_path)
     console.print(f"input {launched.input_uri}\nexecution {launched.execution}")
     started = time.monotonic()
+    # The run lock is released only once the execution has ended: while it may still run, a
+    # second run for the same date must be refused (the lock goes stale when it ends).
+    still_running = (
+        f"it may still be running and keeps the run lock: see `invoke status --pipeline {pipeline}`"
+    )
     try:
         result = runs.follow(settings, launched.execution_arn, _progress(console, started))
     except TimeoutError as exc:
-        fail(str(exc), code=1)
+        fail(f"{exc}; {still_running}", code=1)
+    except KeyboardInterrupt:
+        fail(f"stopped following {launched.execution}; {still_running}", code=130)
     except ClientError as exc:
         fail(f"lost {launched.execution}: {exc.response['Error'].get('Message') or exc}", code=1)
     except BotoCoreError as exc:
@@ -191,11 +198,10 @@ def run(
             f"lost the local cloud while following {launched.execution}: {unreachable(settings, exc)}",
             code=3,
         )
-    finally:
-        try:
-            leases.release(settings, launched.lease)
-        except BotoCoreError:
-            pass
+    try:
+        leases.release(settings, launched.lease)
+    except (ClientError, BotoCoreError):
+        pass  # a lease whose execution has ended is stale: the next run takes it over
     wall = time.monotonic() - started
     durations = runs.state_durations(result.events)
     console.print(

@@ -99,3 +99,35 @@ def test_run_with_an_env_aws_cannot_name_is_one_line(monkeypatch, tmp_path, env)
         port = sock.getsockname()[1]
     c = ctx(local_state_dir=str(tmp_path / "state"), local_port=port)
     one_line_exit(lambda: run_task.run(c, "churn", run_date="2023-08-01", env=env))
+
+
+@pytest.mark.parametrize(
+    ("interruption", "code"),
+    [(TimeoutError("still RUNNING after 900s"), 1), (KeyboardInterrupt(), 130)],
+)
+def test_a_run_given_up_on_keeps_its_lock_until_its_execution_ends(monkeypatch, interruption, code):
+    """`invoke run` that stops following (timeout, Ctrl-C) leaves the execution running; the
+    run lock must stay, or a second run of the same date could start beside it."""
+    from mlpipe import lease as leases
+    from mlpipe import runs
+
+    lease = leases.Lease("emr", "2023-08-01", "r1", "emr-r1", "arn:x", "b", "k")
+    launched = pipelines.Launch(lease, "s3://b/in", None, "arn:exec")
+    monkeypatch.setattr(run_task, "_launch", lambda *a, **k: launched)
+    released = []
+    monkeypatch.setattr(leases, "release", lambda settings, lease: released.append(lease))
+
+    def follow(*args, **kwargs):
+        raise interruption
+
+    monkeypatch.setattr(runs, "follow", follow)
+    message = one_line_exit(lambda: run_task.run(ctx(), "emr", run_date="2023-08-01"), code=code)
+    assert "keeps the run lock" in message and released == []
+
+
+def test_run_follows_longer_than_its_longest_pipeline():
+    from mlpipe import runs
+    from mlpipe.config import load_settings
+
+    aws = load_settings(target="aws", env="dev")
+    assert runs.follow_timeout(aws) >= 3 * aws.task_timeout  # EMR: create, step, terminate
