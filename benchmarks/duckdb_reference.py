@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from churn_transforms.clean import TRIM_CHARS
+
 COLUMNS = [
     "CustomerID",
     "Name",
@@ -25,8 +27,13 @@ COLUMNS = [
 ISO_RE = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?"
 
 
+def _trimmed(col: str) -> str:
+    """The field trimmed of the characters the Spark job trims (TRIM_CHARS), empty = NULL."""
+    return f"NULLIF(TRIM({col}, '{TRIM_CHARS}'), '')"
+
+
 def _date(col: str) -> str:
-    t = f"NULLIF(TRIM({col}), '')"
+    t = _trimmed(col)
     return f"""COALESCE(
         CASE WHEN regexp_full_match({t}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN TRY_STRPTIME({t}, '%Y-%m-%d')::DATE END,
         CASE WHEN regexp_full_match({t}, '\\d{{4}}/\\d{{2}}/\\d{{2}}') THEN TRY_STRPTIME({t}, '%Y/%m/%d')::DATE END,
@@ -46,7 +53,7 @@ def run(path: str, run_date: dt.date, threads: int = 2) -> dict:
     rejected = con.execute("SELECT count(DISTINCT (file_id, line)) FROM reject_errors").fetchone()[
         0
     ]
-    t = {c: f"NULLIF(TRIM({c}), '')" for c in COLUMNS}
+    t = {c: _trimmed(c) for c in COLUMNS}
     rd = f"DATE '{run_date.isoformat()}'"
     con.execute(f"""
         CREATE TABLE parsed AS SELECT row_id,

@@ -4,7 +4,8 @@ Semantics (also in the README):
 
 * Every input row ends up in exactly one place: the clean output, or the
   quarantine with one or more reason codes. ``input_rows = clean_rows + quarantined_rows``.
-* Strings are trimmed; an empty (or all-blank) field is missing.
+* Strings are trimmed of every character <= U+0020 (spaces, tabs, CR, other controls);
+  an empty (or all-blank) field is missing.
 * ``customer_id``: a positive integer, else ``bad_customer_id``.
 * ``country``: required (``missing_country``). Normalised so that case and spacing
   variants group together: inner whitespace collapsed, then codes of up to 3 letters
@@ -78,13 +79,30 @@ class CleanParams:
 # composing Column objects through py4j took about a dozen (and as many again to free them).
 
 
+# What a field is trimmed of: every character <= U+0020 (Java's String.trim set, the same the
+# CSV reader uses for blank lines: tabs, CR, vertical tab, form feed and other controls), not
+# just the space Spark's trim() strips. NUL is left out: a field holding one is bad_encoding.
+TRIM_CHARS = "".join(chr(i) for i in range(1, 0x21))
+_TRIM_SQL = "'" + "".join(f"\\u{ord(c):04x}" for c in TRIM_CHARS) + "'"
+
+
 def _trimmed_sql(name: str) -> str:
-    return f"nullif(trim(`{name}`), '')"
+    return f"nullif(btrim(`{name}`, {_TRIM_SQL}), '')"
 
 
 def _trimmed(name: str) -> Column:
     """The field trimmed, with empty meaning missing (null)."""
     return F.expr(_trimmed_sql(name))
+
+
+def _number(name: str) -> Column:
+    """The trimmed field as a double, null if it is not a number. Spark's cast takes Java's
+    float syntax, so a type suffix (``30d``, ``10f``) is refused first; no regex per row."""
+    t = _trimmed_sql(name)
+    return F.expr(
+        f"CASE WHEN substring({t}, -1, 1) IN ('d', 'D', 'f', 'F') THEN NULL "
+        f"ELSE CAST({t} AS DOUBLE) END"
+    )
 
 
 def parse_date(col: Column, formats: tuple[str, ...]) -> Column:
@@ -146,8 +164,8 @@ def transform_parse(raw: DataFrame, params: CleanParams) -> DataFrame:
         "*",
         *[_trimmed(src(h)).alias(f"_t_{canon}") for h, canon in INPUT_COLUMNS.items()],
         F.regexp_replace(_trimmed(src("Country")), r"\s+", " ").alias("_country_c"),
-        _trimmed(src("Age")).cast("double").alias("_age_d"),
-        _trimmed(src("TotalSpent")).cast("double").alias("_spent_d"),
+        _number(src("Age")).alias("_age_d"),
+        _number(src("TotalSpent")).alias("_spent_d"),
     )
     t = {canon: F.col(f"_t_{canon}") for canon in INPUT_COLUMNS.values()}
     customer_id = F.when(t["customer_id"].rlike(r"^[0-9]+$"), t["customer_id"].cast("long"))
@@ -155,7 +173,9 @@ def transform_parse(raw: DataFrame, params: CleanParams) -> DataFrame:
     last = parse_date(t["last_purchase_date"], params.date_formats)
     purchases = F.when(t["total_purchases"].rlike(r"^[0-9]+$"), t["total_purchases"].cast("int"))
     spent_d = F.col("_spent_d")
-    spent = F.when(~F.isnan(spent_d) & (F.abs(spent_d) < float("inf")), spent_d)
+    spent = F.when(spent_d == 0, F.lit(0.0)).when(  # -0 is 0
+        ~F.isnan(spent_d) & (F.abs(spent_d) < float("inf")), spent_d
+    )
     churn_key = F.lower(t["churned"])
     churned = F.when(churn_key.isin(*[k for k, v in CHURN_VALUES.items() if v]), True).when(
         churn_key.isin(*[k for k, v in CHURN_VALUES.items() if not v]), False

@@ -17,6 +17,7 @@ import csv
 import json
 import os
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
@@ -37,9 +38,15 @@ SESSION_CONF = {
     "spark.sql.legacy.timeParserPolicy": "CORRECTED",
     "spark.sql.ansi.enabled": "false",
     "spark.sql.session.timeZone": "UTC",
+    # A date before 1582-10-15 (a valid, if odd, signup date) is written and read as java.time
+    # parsed it (proleptic Gregorian). Spark 3's default for Parquet fails the whole write
+    # (INCONSISTENT_BEHAVIOR_CROSS_VERSION.WRITE_ANCIENT_DATETIME) on one such row.
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
 }
 # The CSV parser's limit on fields per line (its default, 20480, makes a longer line of commas
-# fail the whole job); a line with more fields than the header is quarantined as malformed_row.
+# fail the whole job); a line with more fields than the header is quarantined as malformed_row,
+# and one with more than this many refuses the input with one line (``csv_parse_errors``).
 MAX_COLUMNS = 1_000_000
 
 
@@ -148,6 +155,8 @@ def read_raw_csv(spark: SparkSession, path: str, source_uri: str | None = None) 
         return RawInput(_empty_raw(spark), lines, True, source_uri or path)
     names = parse_header(first[0]["value"])
     positions = map_header(names, source_uri or path)
+    if "_f" in flagged.columns:
+        _check_file_headers(spark, path, names)
     source_col, source = _source_file(spark, path, source_uri)
     df = spark.read.csv(
         path,
@@ -155,14 +164,23 @@ def read_raw_csv(spark: SparkSession, path: str, source_uri: str | None = None) 
         header=True,
         mode="PERMISSIVE",
         columnNameOfCorruptRecord="_corrupt_record",
+        # RFC 4180, as the header is parsed and as spreadsheets write CSV: a quote inside a
+        # quoted field is doubled (""), and a backslash is an ordinary character (Spark's
+        # default escape, \, read "C:\dir\" as an unterminated field and kept "O""Brien" whole)
+        quote='"',
+        escape='"',
         encoding="UTF-8",
         multiLine=False,
         maxColumns=MAX_COLUMNS,
     )
-    fields = [F.col(f"_c{i}") for i in range(len(names))] + [F.col("_corrupt_record")]
-    bad = F.lit(False)
-    for field in fields:
-        bad = bad | field.contains("\ufffd") | field.contains("\u0000")
+    # one flat expression over every field (an OR chain per field overflowed the JVM's stack
+    # at a few hundred columns), built as SQL in one call rather than a Column per field
+    every = F.expr(
+        "concat_ws(chr(1), "
+        + ", ".join([f"_c{i}" for i in range(len(names))] + ["_corrupt_record"])
+        + ")"
+    )
+    bad = (F.instr(every, "\ufffd") > 0) | (F.instr(every, "\u0000") > 0)
     df = df.select(
         *[F.col(f"_c{positions[col]}").alias(src(col)) for col in INPUT_COLUMNS],
         F.col("_corrupt_record").alias("raw_record"),
@@ -171,6 +189,47 @@ def read_raw_csv(spark: SparkSession, path: str, source_uri: str | None = None) 
         F.monotonically_increasing_id().alias("_row_id"),
     )
     return RawInput(df, lines, False, source)
+
+
+def _check_file_headers(spark: SparkSession, path: str, names: list[str]) -> None:
+    """Every file of a directory input must start (after blank lines) with the same header:
+    Spark's reader skips each file's first line and reads the rest by the first file's column
+    positions, so a file with its columns in another order would be read into the wrong fields,
+    and a file without a header would lose its first row. Raises ``InputError`` naming the file."""
+    fs = _FS(spark, path)
+    wanted = [n.lower() for n in names]
+    for status in fs.fs.listStatus(fs.path(path)):
+        name = status.getPath().getName()
+        if not status.isFile() or name.startswith(("_", ".")):  # what Spark's reader skips
+            continue
+        line = fs.first_nonblank_line(status.getPath())
+        if line is None:
+            continue  # empty or blank: no rows, no header
+        found = parse_header(line)
+        if [n.lower() for n in found] != wanted:
+            shown = line if len(line) <= 80 else line[:77] + "..."
+            raise InputError(
+                f"{name} in {path} does not start with the same header as the other files "
+                f"({','.join(names)}): its first line is {shown!r}; give each header layout "
+                "its own input"
+            )
+
+
+@contextmanager
+def csv_parse_errors(path: str):
+    """The CSV parser's own limits as one-line ``InputError``s instead of a failed Spark job: a
+    line with more than ``MAX_COLUMNS`` fields stops univocity (it is not a malformed row that
+    PERMISSIVE mode could keep)."""
+    try:
+        yield
+    except Exception as exc:
+        text = str(exc)
+        if "TextParsingException" in text and "Maximum number of columns=" in text:
+            raise InputError(
+                f"a line of {path} has more than {MAX_COLUMNS:,} fields (the CSV parser's limit);"
+                " nothing was written"
+            ) from None
+        raise
 
 
 def _is_file(spark: SparkSession, path: str) -> bool:
@@ -229,6 +288,23 @@ class _FS:
         if not self.exists(uri):
             return []
         return [st.getPath().getName() for st in self.fs.listStatus(self.path(uri))]
+
+    def first_nonblank_line(self, path, max_lines: int = 10_000) -> str | None:
+        """The first line of the file at ``path`` (a Hadoop Path) that is not blank (all
+        characters <= U+0020, as the CSV reader skips), UTF-8; None if there is none in its
+        first ``max_lines`` lines."""
+        jio = self._jvm.java.io
+        reader = jio.BufferedReader(jio.InputStreamReader(self.fs.open(path), "UTF-8"))
+        try:
+            for _ in range(max_lines):
+                line = reader.readLine()
+                if line is None:
+                    return None
+                if line.strip(_BLANK_SET):
+                    return str(line)
+            return None
+        finally:
+            reader.close()
 
     def _local_path(self, uri: str) -> str:
         return self.fs.pathToFile(self.path(uri)).getPath()

@@ -50,6 +50,7 @@ from churn_transforms.features import transform_country_features, transform_cust
 from churn_transforms.io import (
     RunOutputs,
     check_run_id,
+    csv_parse_errors,
     new_run_id,
     read_manifest,
     read_raw_csv,
@@ -144,7 +145,8 @@ def clean_job(spark: SparkSession, args: dict) -> tuple[dict, CleanHandoff]:
         clock.lap("line_count_s")
         counts_by_id = id_counts(parsed).persist(StorageLevel.MEMORY_AND_DISK)
         cached.append(counts_by_id)
-        counts_by_id.count()  # action 1: the one scan of the CSV fills the cache
+        with csv_parse_errors(source):
+            counts_by_id.count()  # action 1: the one scan of the CSV fills the cache
         clock.lap("parse_cache_id_counts_s")
         repeated = find_repeated_ids(counts_by_id)
         rest, ranked = transform_dedupe(parsed, repeated)
