@@ -198,10 +198,14 @@ def _check_file_headers(spark: SparkSession, path: str, names: list[str]) -> Non
     and a file without a header would lose its first row. Raises ``InputError`` naming the file."""
     fs = _FS(spark, path)
     wanted = [n.lower() for n in names]
-    for status in fs.fs.listStatus(fs.path(path)):
-        name = status.getPath().getName()
-        if not status.isFile() or name.startswith(("_", ".")):  # what Spark's reader skips
-            continue
+    root = fs.fs.makeQualified(fs.path(path)).toUri().getPath().rstrip("/")
+    files = fs.fs.listFiles(fs.path(path), True)  # with key=value subdirectories, as Spark reads
+    while files.hasNext():
+        status = files.next()
+        relative = status.getPath().toUri().getPath()[len(root) :].strip("/")
+        name = relative
+        if any(part.startswith(("_", ".")) for part in relative.split("/")):
+            continue  # what Spark's reader skips
         line = fs.first_nonblank_line(status.getPath())
         if line is None:
             continue  # empty or blank: no rows, no header
@@ -223,8 +227,10 @@ def csv_parse_errors(path: str):
     try:
         yield
     except Exception as exc:
-        text = str(exc)
-        if "TextParsingException" in text and "Maximum number of columns=" in text:
+        text = str(exc)  # univocity states its settings in every error: match the overflow
+        if "TextParsingException" in text and (
+            f"Index {MAX_COLUMNS} out of bounds for length {MAX_COLUMNS}" in text
+        ):
             raise InputError(
                 f"a line of {path} has more than {MAX_COLUMNS:,} fields (the CSV parser's limit);"
                 " nothing was written"

@@ -234,3 +234,16 @@ def test_a_directory_whose_files_share_the_header_is_read_whole(spark, tmp_path)
     (folder / "_ignored.csv").write_bytes(b"not,a,header\n")  # Spark's reader skips these
     m = clean(spark, tmp_path, folder, RUN)
     assert (m["input_rows"], m["clean_rows"], m["header_lines"]) == (2, 2, 2)
+
+
+def test_run_id_subdirectories_of_a_run_date_are_checked_too(spark, tmp_path):
+    """A scheduled run reads raw/churn/run_date=D/, whose files sit in run_id=R/ folders."""
+    folder = tmp_path / "in"
+    (folder / "run_id=r1").mkdir(parents=True)
+    (folder / "run_id=r2").mkdir()
+    (folder / "run_id=r1" / "a.csv").write_bytes(HEADER + ROW1 + b"\n")
+    reordered = HEADER.replace(b"Age,Gender", b"Gender,Age")
+    (folder / "run_id=r2" / "b.csv").write_bytes(reordered + b"2,B,F,31,UK,2021-01-01,,0,0,Yes\n")
+    with pytest.raises(InputError) as err:
+        clean(spark, tmp_path, folder, RUN)
+    assert str(err.value).startswith(f"run_id=r2/b.csv in {folder} does not start with the same")
