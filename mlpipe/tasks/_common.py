@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,6 +44,20 @@ def int_option(name: str, value: Any, low: int, high: int) -> int:
     return number
 
 
+# What an output path itself can be wrong about: a directory or a file where the other is
+# needed, a missing or read-only parent, no permission, a name too long.
+PATH_ERRNOS = {
+    errno.EISDIR,
+    errno.ENOTDIR,
+    errno.ENOENT,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.ENAMETOOLONG,
+    errno.EEXIST,
+}
+
+
 @contextmanager
 def writing(path: Path, what: str = "output") -> Iterator[None]:
     """Writes to ``path``: a path that cannot be written (a directory, a missing or read-only
@@ -50,6 +65,8 @@ def writing(path: Path, what: str = "output") -> Iterator[None]:
     try:
         yield
     except OSError as exc:
+        if exc.errno not in PATH_ERRNOS:  # e.g. a closed stdout (EPIPE): not about the path
+            raise
         fail(f"cannot write {what} {path}: {exc.strerror or exc}", code=2)
 
 
@@ -61,17 +78,24 @@ def unreachable(settings: Settings, exc: Exception) -> str:
 
 @contextmanager
 def aws_calls(settings: Settings) -> Iterator[None]:
-    """A task's AWS calls: an endpoint that does not answer (code 3) or a request AWS's own
-    parameter checks refuse (code 2) is one line, not a botocore traceback."""
-    from botocore.exceptions import BotoCoreError, ParamValidationError
+    """A task's AWS calls: an endpoint that does not answer, missing credentials (code 3) or a
+    request AWS's own parameter checks refuse (code 2) is one line, not a botocore traceback."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ConnectionError,
+        HTTPClientError,
+        ParamValidationError,
+    )
 
     try:
         yield
     except ParamValidationError as exc:
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
         fail(f"invalid request: {lines[-1] if lines else exc}"[:300], code=2)
-    except BotoCoreError as exc:
+    except (ConnectionError, HTTPClientError) as exc:  # refused, timed out, TLS, reset
         fail(unreachable(settings, exc), code=3)
+    except BotoCoreError as exc:  # no credentials or region, a profile not found, ...
+        fail(f"{type(exc).__name__}: {exc}".splitlines()[0][:300], code=3)
 
 
 def settings_for(

@@ -47,7 +47,7 @@ def bench(
     """Spark clean+features vs its floor and DuckDB (same run), scaling, latency; --quick smoke."""
     from benchmarks import bench as b
 
-    chosen = b.QUICK_SIZES if quick else _sizes(sizes) if sizes else b.SIZES
+    chosen = b.QUICK_SIZES if quick else _sizes(sizes) if sizes is not None else b.SIZES
     runs = int_option("repeat", repeat, 1, 10)
     sections = []
     rows = b.throughput(chosen, repeat=1 if quick else runs)

@@ -14,7 +14,7 @@ PROGRESS_ROWS = 1_000_000  # larger files print their progress
 @task(
     help={
         "rows": "number of data rows, 10 to 10,000,000 (default: 1000)",
-        "out": "CSV path to write (default: build/data/churn_dirty.csv)",
+        "out": "CSV path to write (default: <build_dir>/data/churn_dirty.csv)",
         "seed": "random seed, 0 to 4294967295 (default: 42; same seed, same file)",
         "clean": "no defects at all (every row valid and unique)",
         "force": "replace an existing file outside the build directory",
@@ -23,7 +23,7 @@ PROGRESS_ROWS = 1_000_000  # larger files print their progress
 def generate(
     c: Context,
     rows: str = "1000",
-    out: str = "build/data/churn_dirty.csv",
+    out: str | None = None,
     seed: str = "42",
     clean: bool = False,
     force: bool = False,
@@ -31,7 +31,7 @@ def generate(
     """Generate a dirty churn CSV with a fixed seed (written whole, or not at all)."""
     count = int_option("rows", rows, 10, MAX_ROWS)
     number = int_option("seed", seed, 0, 2**32 - 1)
-    path = repo_path(out)
+    path = repo_path(out or f"{setting(c, 'build_dir')}/data/churn_dirty.csv")
     if path.is_dir():
         fail(f"--out {path} is a directory: name the CSV file to write", code=2)
     build_dir = repo_path(setting(c, "build_dir")).resolve()

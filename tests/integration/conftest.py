@@ -43,7 +43,7 @@ def resolve_endpoint() -> tuple[str, str | None]:
 
 
 def terraform_missing() -> str | None:
-    """Why Terraform can't run here (no binary >= 1.6, no provider mirror), else None."""
+    """Why Terraform can't run here (no binary >= 1.10, no provider mirror), else None."""
     from mlpipe.deploy.terraform import (
         TerraformUnavailable,
         find_plugin_dir,

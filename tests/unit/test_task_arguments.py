@@ -168,7 +168,7 @@ def test_bench_refuses_bad_sizes_before_running_anything(sizes, monkeypatch):
     from benchmarks import bench as b
 
     monkeypatch.setattr(b, "throughput", lambda *a, **k: pytest.fail("must not run"))
-    message = one_line_exit(lambda: bench.bench(ctx(), sizes=sizes or ","), code=2)
+    message = one_line_exit(lambda: bench.bench(ctx(), sizes=sizes), code=2)
     assert "--sizes must be row counts" in message
 
 
@@ -177,3 +177,35 @@ def test_bench_refuses_a_bad_repeat(monkeypatch):
 
     monkeypatch.setattr(b, "throughput", lambda *a, **k: pytest.fail("must not run"))
     assert "--repeat must be" in one_line_exit(lambda: bench.bench(ctx(), repeat="x"), code=2)
+
+
+def test_aws_calls_says_what_is_missing_not_that_the_cloud_is_unreachable():
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+
+    from mlpipe.config import load_settings
+    from mlpipe.tasks._common import aws_calls
+
+    aws = load_settings(target="aws", env="dev")
+
+    def raising(exc):
+        def call():
+            with aws_calls(aws):
+                raise exc
+
+        return call
+
+    missing = one_line_exit(raising(NoCredentialsError()), code=3)
+    assert missing.startswith("error: NoCredentialsError: Unable to locate credentials")
+    down = one_line_exit(raising(EndpointConnectionError(endpoint_url="https://x")), code=3)
+    assert down.startswith("error: cannot reach ")
+
+
+def test_writing_reports_path_errors_and_lets_others_through(tmp_path):
+    from mlpipe.tasks._common import writing
+
+    def broken_pipe():
+        with writing(tmp_path / "x.csv"):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(BrokenPipeError):
+        broken_pipe()

@@ -63,7 +63,7 @@ def _unavailable() -> str | None:
     try:
         terraform_bin()
     except Exception as exc:  # noqa: BLE001 - any reason is a skip reason
-        return f"terraform >= 1.6 not found ({exc})"
+        return f"terraform >= 1.10 not found ({exc})"
     if find_plugin_dir() is None:
         return "no hashicorp/aws provider mirror on this machine (see tf_plugin_dir)"
     return None
