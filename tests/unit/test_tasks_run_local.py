@@ -131,3 +131,19 @@ def test_run_follows_longer_than_its_longest_pipeline():
 
     aws = load_settings(target="aws", env="dev")
     assert runs.follow_timeout(aws) >= 3 * aws.task_timeout  # EMR: create, step, terminate
+
+
+def test_a_run_whose_execution_ended_releases_its_lock(monkeypatch):
+    from mlpipe import lease as leases
+    from mlpipe import runs
+
+    lease = leases.Lease("emr", "2023-08-01", "r1", "emr-r1", "arn:x", "b", "k")
+    launched = pipelines.Launch(lease, "s3://b/in", None, "arn:exec")
+    monkeypatch.setattr(run_task, "_launch", lambda *a, **k: launched)
+    released = []
+    monkeypatch.setattr(leases, "release", lambda settings, lease: released.append(lease))
+    ended = runs.RunResult("arn:exec", "SUCCEEDED", [], {"status": "SUCCEEDED"})
+    monkeypatch.setattr(runs, "follow", lambda *a, **k: ended)
+    monkeypatch.setitem(run_task.SUMMARIES, "emr", lambda *a: None)
+    run_task.run(ctx(), "emr", run_date="2023-08-01")
+    assert released == [lease]
