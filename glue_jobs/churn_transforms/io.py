@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from churn_transforms.errors import InputError
+from churn_transforms.errors import InputError, shortened
 from churn_transforms.layout import (
     MANIFEST,
     RUN_ID_RE,
@@ -85,8 +85,7 @@ def map_header(names: list[str], path: str) -> dict[str, int]:
     positions = {name.lower(): i for i, name in enumerate(names)}
     missing = [col for col in INPUT_COLUMNS if col.lower() not in positions]
     if len(missing) == len(INPUT_COLUMNS):
-        shown = ",".join(names)
-        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        shown = shortened(",".join(names))
         raise InputError(
             f"no recognisable header in {path}: the first non-blank line ({shown!r}) "
             f"names none of the required columns {', '.join(INPUT_COLUMNS)}"
@@ -203,7 +202,6 @@ def _check_file_headers(spark: SparkSession, path: str, names: list[str]) -> Non
     while files.hasNext():
         status = files.next()
         relative = status.getPath().toUri().getPath()[len(root) :].strip("/")
-        name = relative
         if any(part.startswith(("_", ".")) for part in relative.split("/")):
             continue  # what Spark's reader skips
         line = fs.first_nonblank_line(status.getPath())
@@ -211,10 +209,9 @@ def _check_file_headers(spark: SparkSession, path: str, names: list[str]) -> Non
             continue  # empty or blank: no rows, no header
         found = parse_header(line)
         if [n.lower() for n in found] != wanted:
-            shown = line if len(line) <= 80 else line[:77] + "..."
             raise InputError(
-                f"{name} in {path} does not start with the same header as the other files "
-                f"({','.join(names)}): its first line is {shown!r}; give each header layout "
+                f"{relative} in {path} does not start with the same header as the other files "
+                f"({','.join(names)}): its first line is {shortened(line)!r}; give each header layout "
                 "its own input"
             )
 
