@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -45,14 +46,14 @@ def check_input_file(path: Path, directory_ok: bool = False) -> Path:
     directory of them); else ``RunInputError`` naming it in one line."""
     name = shown(path, 120, plain=True)
     try:
-        exists, is_file, is_dir = path.exists(), path.is_file(), path.is_dir()
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise RunInputError(f"input not found: {name}") from None
     except OSError as exc:  # e.g. a name longer than the filesystem allows
         raise RunInputError(f"cannot read input {name}: {exc.strerror or exc}") from None
-    if not exists:
-        raise RunInputError(f"input not found: {name}")
-    if is_dir and not directory_ok:
+    if stat.S_ISDIR(mode) and not directory_ok:
         raise RunInputError(f"input must be a file, {name} is a directory")
-    if not is_file and not is_dir:
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
         raise RunInputError(f"input must be a regular file, {name} is a device, pipe or socket")
     return path
 

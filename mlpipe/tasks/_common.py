@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from invoke import Context, Exit
 
+from mlpipe.targets import PIPELINES, shown
+
 if TYPE_CHECKING:
     from mlpipe.config import Settings
 
@@ -30,11 +32,16 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise Exit(f"error: {message}", code=code)
 
 
+def check_pipeline(pipeline: str) -> str:
+    """``pipeline`` if it names one, else a one-line exit listing them."""
+    if pipeline not in PIPELINES:
+        fail(f"unknown pipeline {shown(pipeline)}: choose one of {', '.join(PIPELINES)}", code=2)
+    return pipeline
+
+
 def int_option(name: str, value: Any, low: int, high: int) -> int:
     """A whole-number CLI option (declared with a string default, so that invoke hands over
     what was typed instead of failing with a traceback of its own); one line if it is not."""
-    from mlpipe.targets import shown
-
     try:
         number = int(str(value).strip())
     except ValueError:

@@ -8,8 +8,7 @@ from invoke import Context, task
 
 from mlpipe.asl import AslError, render, render_all, template_name, validate
 from mlpipe.config import PIPELINES
-from mlpipe.targets import shown
-from mlpipe.tasks._common import fail, repo_path, setting, settings_for, writing
+from mlpipe.tasks._common import check_pipeline, fail, repo_path, setting, settings_for, writing
 
 HELP = {
     "target": "local | localstack | aws (default: mlpipe.target)",
@@ -19,9 +18,7 @@ HELP = {
 
 
 def _pipelines(pipeline: str | None) -> list[str]:
-    if pipeline and pipeline not in PIPELINES:
-        fail(f"unknown pipeline {shown(pipeline)}: choose one of {', '.join(PIPELINES)}", code=2)
-    return [pipeline] if pipeline else list(PIPELINES)
+    return [check_pipeline(pipeline)] if pipeline else list(PIPELINES)
 
 
 @task(name="render", help={**HELP, "out": "output directory (default: <build_dir>/asl)"})

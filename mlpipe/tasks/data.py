@@ -31,10 +31,10 @@ def generate(
     """Generate a dirty churn CSV with a fixed seed (written whole, or not at all)."""
     count = int_option("rows", rows, 10, MAX_ROWS)
     number = int_option("seed", seed, 0, 2**32 - 1)
-    path = repo_path(out or f"{setting(c, 'build_dir')}/data/churn_dirty.csv")
+    build_dir = repo_path(setting(c, "build_dir")).resolve()
+    path = repo_path(out) if out else build_dir / "data" / "churn_dirty.csv"
     if path.is_dir():
         fail(f"--out {path} is a directory: name the CSV file to write", code=2)
-    build_dir = repo_path(setting(c, "build_dir")).resolve()
     if path.exists() and not force and not path.resolve().is_relative_to(build_dir):
         fail(f"{path} exists and is outside {build_dir}: pass --force to replace it", code=2)
 

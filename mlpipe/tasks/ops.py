@@ -12,7 +12,14 @@ from mlpipe import runs
 from mlpipe.config import PIPELINES, Settings
 from mlpipe.report import print_tables, rows_table
 from mlpipe.targets import shown
-from mlpipe.tasks._common import aws_calls, fail, int_option, settings_for, writing
+from mlpipe.tasks._common import (
+    aws_calls,
+    check_pipeline,
+    fail,
+    int_option,
+    settings_for,
+    writing,
+)
 
 TARGET_HELP = {
     "target": "local | localstack | aws (default: mlpipe.target)",
@@ -97,8 +104,8 @@ def status(
     """Recent executions: status, duration and the failing state."""
     from mlpipe.status import recent_executions
 
-    if pipeline and pipeline not in PIPELINES:
-        fail(f"unknown pipeline {shown(pipeline)}: choose one of {', '.join(PIPELINES)}", code=2)
+    if pipeline:
+        check_pipeline(pipeline)
     count = int_option("limit", limit, 1, 1000)
     settings = settings_for(c, target, env)
     with aws_calls(settings):

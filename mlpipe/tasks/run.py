@@ -12,9 +12,17 @@ from rich.console import Console
 
 from churn_transforms.layout import manifest_uri, published_prefix
 from mlpipe import pipelines, runs
-from mlpipe.config import PIPELINES, Settings
+from mlpipe.config import Settings
 from mlpipe.report import manifest_table, print_tables, rows_table
-from mlpipe.tasks._common import aws_calls, fail, repo_path, setting, settings_for, unreachable
+from mlpipe.tasks._common import (
+    aws_calls,
+    check_pipeline,
+    fail,
+    repo_path,
+    setting,
+    settings_for,
+    unreachable,
+)
 
 
 def _progress(console: Console, started: float) -> Callable[[runs.Event], None]:
@@ -161,8 +169,7 @@ def run(
     pipeline = (
         pipeline or "churn"
     )  # a positional with a non-None default is never consumed by invoke
-    if pipeline not in PIPELINES:
-        fail(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}", code=2)
+    check_pipeline(pipeline)
     run_date = setting(c, "run_date", run_date)
     try:
         pipelines.check_run_date(run_date)
