@@ -200,7 +200,7 @@ def test_aws_calls_says_what_is_missing_not_that_the_cloud_is_unreachable():
     assert down.startswith("error: cannot reach ")
 
 
-def test_writing_reports_path_errors_and_lets_others_through(tmp_path):
+def test_writing_lets_errors_not_about_the_path_through(tmp_path):
     from mlpipe.tasks._common import writing
 
     def broken_pipe():
